@@ -6,6 +6,7 @@ Every failure is one clear line on stderr and a non-zero exit, never a traceback
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -17,6 +18,10 @@ from gridplanner.levels import Level
 
 EXIT_OK = 0
 EXIT_ERROR = 2
+
+#: Modules that add subcommands: each has ``register(subparsers)`` which adds its
+#: parser(s) and sets ``func`` (taking the parsed args, returning an exit status).
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("project", nargs="?", metavar="PROJECT.gpkg")
     app.add_argument("--screenshot", metavar="OUT.png")
     app.set_defaults(func=_cmd_app)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
