@@ -98,7 +98,8 @@ def test_import_linter_contracts_hold(tmp_path: Path) -> None:
 
 def test_one_namespace_no_stray_top_level_packages(tmp_path: Path) -> None:
     script = (
-        "import gridplanner.ui, gridplanner.layers, gridplanner.algorithms, gridplanner.sample_data\n"
+        "import gridplanner.ui, gridplanner.layers, gridplanner.algorithms\n"
+        "import gridplanner.sample_data\n"
         "import importlib.util as u\n"
         "print([n for n in ('ui', 'layers', 'algorithms', 'sample_data') if u.find_spec(n)])\n"
     )

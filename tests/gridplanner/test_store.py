@@ -149,7 +149,7 @@ def test_foreign_geopackage_is_named_as_such(tmp_path: Path) -> None:
     gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4490").to_file(
         path
     )
-    with pytest.raises(ProjectFileError, match="not a gridplanner project.*gridplanner import"):
+    with pytest.raises(ProjectFileError, match=r"not a gridplanner project.*gridplanner import"):
         load_project(path)
 
 
@@ -158,7 +158,7 @@ def test_newer_schema_is_refused(tiny_project: Project, tmp_path: Path) -> None:
     save_project(tiny_project, path)
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE gridplanner_meta SET value='99' WHERE key='schema_version'")
-    with pytest.raises(ProjectFileError, match="newer gridplanner.*schema 99"):
+    with pytest.raises(ProjectFileError, match=r"newer gridplanner.*schema 99"):
         load_project(path)
 
 
