@@ -57,12 +57,23 @@ setup(
         "geopandas>=1.0",
         "networkx>=3.2",
         "scipy>=1.11",
+        "highspy>=1.7",
         "openpyxl>=3.1",
+        "folium>=0.20",
+        # Leaflet's JS/CSS, read at run time and inlined into offline HTML reports.
+        "django-js-lib-leaflet>=1.9.4",
+        "jsonschema>=4.20",
+        "starlette>=0.37",
+        "uvicorn>=0.29",
+        "httpx>=0.27",
+        "keyring>=24",
         # Pinned: PySide6 6.12.0 on CPython 3.11 drops a reference to None on every
         # call of a method returning nothing (see tests/ui/test_pyside_refcount.py).
         "pyside6-essentials>=6.11,<6.12",
     ],
     extras_require={
+        # Peers the balancing benchmark compares against (benchmarks/balance.py).
+        "bench": ["pymetis>=2023.1", "gerrychain>=0.3"],
         "dev": [
             "pytest>=8",
             "pytest-qt>=4.4",

@@ -21,7 +21,11 @@ EXIT_ERROR = 2
 
 #: Modules that add subcommands: each has ``register(subparsers)`` which adds its
 #: parser(s) and sets ``func`` (taking the parsed args, returning an exit status).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "gridplanner.audit.command",
+    "gridplanner.balance_command",
+    "gridplanner.exchange.command",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

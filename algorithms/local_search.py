@@ -1,0 +1,243 @@
+"""Boundary local search: move one boundary unit to a neighbouring part.
+
+A move is allowed when the unit is not locked, neither part is frozen, the
+donor part keeps at least one unit and stays connected (checked by a BFS
+limited to the donor part, see :func:`donor_stays_connected`). The receiving
+part stays connected because the unit touches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from gridplanner.algorithms.construct import donor_stays_connected
+from gridplanner.algorithms.objective import Objective
+
+EPS = 1e-12
+
+
+class MoveState:
+    """Labels, household tallies and part sizes, updated move by move."""
+
+    def __init__(self, obj: Objective, labels: Sequence[int]) -> None:
+        self.obj = obj
+        self.labels = [int(x) for x in labels]
+        self.h = [0.0] * obj.k
+        self.size = [0] * obj.k
+        for u, k in enumerate(self.labels):
+            if k >= 0:
+                self.h[k] += obj.w_list[u]
+                self.size[k] += 1
+        self.moves = 0
+
+    def apply(self, u: int, b: int) -> None:
+        a = self.labels[u]
+        wu = self.obj.w_list[u]
+        self.h[a] -= wu
+        self.h[b] += wu
+        self.size[a] -= 1
+        self.size[b] += 1
+        self.labels[u] = b
+        self.moves += 1
+
+    def violation(self) -> float:
+        return sum(self.obj.part_terms(k, self.h[k])[0] for k in range(self.obj.k))
+
+
+def _candidates(
+    state: MoveState, u: int, movable: Sequence[bool], active: Sequence[bool]
+) -> list[int]:
+    labels = state.labels
+    a = labels[u]
+    out: list[int] = []
+    for v in state.obj.graph.adjacency_lists[u]:
+        b = labels[v]
+        if b != a and b >= 0 and active[b] and b not in out:
+            out.append(b)
+    return out
+
+
+def improve(
+    state: MoveState,
+    movable: Sequence[bool],
+    rng: np.random.Generator,
+    max_passes: int = 50,
+    check: Callable[[], None] | None = None,
+) -> int:
+    """First-improvement descent on the full objective, in random unit order.
+    Returns the number of moves made."""
+    obj = state.obj
+    adj = obj.graph.adjacency_lists
+    active = obj.active
+    n = obj.graph.n
+    start = state.moves
+    for _ in range(max_passes):
+        if check is not None:
+            check()
+        improved = False
+        for u in rng.permutation(n).tolist():
+            if not movable[u]:
+                continue
+            a = state.labels[u]
+            if a < 0 or not active[a] or state.size[a] <= 1:
+                continue
+            cands = _candidates(state, u, movable, active)
+            if not cands:
+                continue
+            best_b, best_d = -1, -EPS
+            for b in cands:
+                d = obj.delta(state.labels, state.h, u, b)
+                if d < best_d:
+                    best_b, best_d = b, d
+            if best_b >= 0 and donor_stays_connected(adj, state.labels, u):
+                state.apply(u, best_b)
+                improved = True
+        if not improved and not _swap_pass(state, movable, rng):
+            break
+    return state.moves - start
+
+
+def part_connected(adj: Sequence[Sequence[int]], labels: Sequence[int], k: int, start: int,
+                   size: int) -> bool:
+    """Is part ``k`` (``size`` units, containing ``start``) connected?"""
+    seen = {start}
+    stack = [start]
+    while stack:
+        x = stack.pop()
+        for y in adj[x]:
+            if y not in seen and labels[y] == k:
+                seen.add(y)
+                stack.append(y)
+    return len(seen) == size
+
+
+def _swap_pass(state: MoveState, movable: Sequence[bool], rng: np.random.Generator) -> bool:
+    """Exchange two adjacent boundary units of different parts when that
+    improves the objective and keeps both parts connected."""
+    obj = state.obj
+    adj = obj.graph.adjacency_lists
+    active = obj.active
+    labels = state.labels
+    improved = False
+    for u in rng.permutation(obj.graph.n).tolist():
+        a = labels[u]
+        if not movable[u] or a < 0 or not active[a]:
+            continue
+        for v in adj[u]:
+            b = labels[v]
+            if b == a or b < 0 or not movable[v] or not active[b]:
+                continue
+            if obj.w_list[u] == obj.w_list[v]:
+                continue
+            d1 = obj.delta(labels, state.h, u, b)
+            saved = state.moves
+            state.apply(u, b)
+            d2 = obj.delta(labels, state.h, v, a)
+            if d1 + d2 < -EPS:
+                state.apply(v, a)
+                if part_connected(adj, labels, a, v, state.size[a]) and part_connected(
+                    adj, labels, b, u, state.size[b]
+                ):
+                    state.moves = saved + 1  # a swap counts as one move
+                    improved = True
+                    break
+                state.apply(v, b)
+            state.apply(u, a)
+            state.moves = saved
+    return improved
+
+
+def repair_band(
+    state: MoveState,
+    movable: Sequence[bool],
+    max_moves: int = 10_000,
+    check: Callable[[], None] | None = None,
+) -> int:
+    """Minimal-change repair: steepest descent on band violation only, each step
+    choosing the move that removes the most violation per household moved
+    (ties: least disruption, then compactness). Stops as soon as every active
+    part is inside the band, so a plan already inside the band is untouched."""
+    obj = state.obj
+    adj = obj.graph.adjacency_lists
+    active = obj.active
+    made = 0
+    while made < max_moves and state.violation() > EPS:
+        if check is not None:
+            check()
+        best: tuple[float, float, float, int, int] | None = None
+        for u in range(obj.graph.n):
+            if not movable[u]:
+                continue
+            a = state.labels[u]
+            if a < 0 or not active[a] or state.size[a] <= 1:
+                continue
+            for b in _candidates(state, u, movable, active):
+                dv, db = obj.delta_balance(state.h, u, a, b)
+                if dv >= -EPS:
+                    continue
+                wu = max(obj.w_list[u], 1e-9)
+                dd = obj.delta_disruption(u, a, b)
+                dc = obj.delta_compactness(state.labels, u, a, b)
+                key = (dv / wu + 1e-6 * db, dd, dc, u, b)
+                if (best is None or key < best) and donor_stays_connected(
+                    adj, state.labels, u
+                ):
+                    best = key
+        if best is None:
+            break
+        state.apply(best[3], best[4])
+        made += 1
+    return made
+
+
+def anneal(
+    state: MoveState,
+    movable: Sequence[bool],
+    rng: np.random.Generator,
+    steps: int,
+    temp_start: float = 0.5,
+    temp_end: float = 1e-4,
+    check: Callable[[], None] | None = None,
+) -> list[int]:
+    """Simulated annealing over boundary moves (a random cut edge, a random
+    direction), geometric cooling; returns the best labels seen. The state
+    ends at the last accepted plan, so callers reset it to the returned labels."""
+    obj = state.obj
+    graph = obj.graph
+    adj = graph.adjacency_lists
+    active = obj.active
+    m = graph.n_edges
+    if m == 0 or steps <= 0:
+        return list(state.labels)
+    ei = graph.i.tolist()
+    ej = graph.j.tolist()
+    labels = state.labels
+    current = obj.full(labels)
+    best_val, best = current, list(labels)
+    ratio = (temp_end / temp_start) ** (1.0 / max(steps, 1))
+    temp = temp_start
+    picks = rng.integers(0, 2 * m, size=steps).tolist()
+    coins = rng.random(steps).tolist()
+    for step in range(steps):
+        temp *= ratio
+        if check is not None and step % 2048 == 0:
+            check()
+        e = picks[step]
+        u, v = (ei[e >> 1], ej[e >> 1]) if e & 1 else (ej[e >> 1], ei[e >> 1])
+        a, b = labels[u], labels[v]
+        if a == b or not movable[u] or a < 0 or b < 0 or not active[a] or not active[b]:
+            continue
+        if state.size[a] <= 1:
+            continue
+        d = obj.delta(labels, state.h, u, b)
+        if d > 0 and coins[step] >= np.exp(-d / temp):
+            continue
+        if not donor_stays_connected(adj, labels, u):
+            continue
+        state.apply(u, b)
+        current += d
+        if current < best_val - EPS:
+            best_val, best = current, list(labels)
+    return best

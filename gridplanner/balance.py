@@ -1,0 +1,376 @@
+"""Rebalance a scope of a plan: regroup grid units into grids, per comprehensive grid.
+
+The thin adapter between a :class:`~gridplanner.model.Project` and the geometry-free
+balancer in :mod:`gridplanner.algorithms`: it builds the unit adjacency graph once
+(in metres), hands each comprehensive grid's units to the partitioner (so a grid
+never crosses its parent's boundary), then writes the result back as a new plan:
+units change parent, moved units get new codes under their new grid (the old code
+is retired, the id stays), grid outlines are dissolved from their units.
+
+Modes:
+
+* default — keep every ordinary grid and its workers; part k is grid k with the
+  grid's worker capacity, and the load is evened out (households per capacity);
+* ``parts=K`` or ``target=T`` — redesign each comprehensive grid into K grids
+  (or round(households / T)) of one worker each; parts are matched to today's
+  grids by shared households; grids left over are retired (their workers are
+  left without a grid and listed), new grids get new codes and no workers yet.
+
+Dedicated grids (专属网格) and locked grids keep their units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.optimize import linear_sum_assignment
+
+from gridplanner.algorithms import PartitionReport, balance_nested, build_adjacency
+from gridplanner.codes import reading_order
+from gridplanner.errors import GridPlannerError
+from gridplanner.levels import Level, NodeKind
+from gridplanner.model import Project
+from gridplanner.rollups import compute_rollups
+
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class BalanceOptions:
+    """What the planner asked for."""
+
+    target: float | None = None
+    parts: int | None = None
+    min_change: bool = False
+    band: float | None = None  # relative deviation allowed; None: see band_for()
+    seed: int = 0
+    processes: int = 1
+    locked_grids: Sequence[str] = ()
+    restarts: int = 16
+
+
+@dataclass
+class GroupOutcome:
+    """One comprehensive grid's result."""
+
+    code: str
+    name: str
+    grid_codes: list[str]
+    report: PartitionReport | None
+    error: str | None = None
+    households_before_max_dev: float = 0.0
+
+
+@dataclass
+class BalanceResult:
+    """The new plan and what changed."""
+
+    project: Project
+    groups: list[GroupOutcome]
+    recoded: list[tuple[int, str, str]] = field(default_factory=list)  # unit id, old, new code
+    created_grids: list[str] = field(default_factory=list)
+    retired_grids: list[str] = field(default_factory=list)
+    workers_without_grid: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def households_moved(self) -> float:
+        """Households in units that changed grid."""
+        return float(sum(g.report.households_moved for g in self.groups if g.report))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (per group reports included)."""
+        return {
+            "households_moved": self.households_moved,
+            "recoded": [{"unit_id": i, "old_code": o, "new_code": n} for i, o, n in self.recoded],
+            "created_grids": self.created_grids,
+            "retired_grids": self.retired_grids,
+            "workers_without_grid": self.workers_without_grid,
+            "notes": self.notes,
+            "groups": [
+                {
+                    "code": g.code,
+                    "name": g.name,
+                    "grids": g.grid_codes,
+                    "error": g.error,
+                    "report": None if g.report is None else g.report.to_dict(),
+                }
+                for g in self.groups
+            ],
+        }
+
+
+def scope_groups(project: Project, scope_code: str) -> list[int]:
+    """Ids of the comprehensive grids inside the scope (a district … comprehensive grid)."""
+    scope = project.by_code(scope_code)
+    level = project.node_level(scope)
+    if level.depth > Level.COMPREHENSIVE_GRID.depth:
+        raise GridPlannerError(
+            f"scope {scope_code} is a {level.value}; balance a district, street, community "
+            "or comprehensive grid"
+        )
+    ids = [scope]
+    while project.node_level(ids[0]) is not Level.COMPREHENSIVE_GRID:
+        ids = project.nodes.index[project.nodes["parent_id"].isin(ids)].tolist()
+        if not ids:
+            return []
+    return sorted(ids, key=lambda i: str(project.nodes.at[i, "code"]))
+
+
+def balance_scope(
+    project: Project,
+    scope_code: str,
+    options: BalanceOptions = BalanceOptions(),
+    progress: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> BalanceResult:
+    """Rebalance every comprehensive grid in the scope; returns a new project."""
+    if options.parts is not None and options.parts < 1:
+        raise GridPlannerError("--parts must be at least 1")
+    if options.target is not None and options.target <= 0:
+        raise GridPlannerError("--target must be a positive number of households per worker")
+    comps = scope_groups(project, scope_code)
+    if not comps:
+        raise GridPlannerError(f"scope {scope_code} has no comprehensive grids")
+    plan = _copy(project)
+    nodes = plan.nodes
+    rollups = compute_rollups(plan)
+    locked = {plan.by_code(c) for c in options.locked_grids}
+    grids_of: dict[int, list[int]] = {}
+    units_of: dict[int, np.ndarray] = {}
+    for comp in comps:
+        kids = nodes.index[(nodes["parent_id"] == comp)]
+        ordinary = [
+            int(g)
+            for g in sorted(kids, key=lambda i: str(nodes.at[i, "code"]))
+            if nodes.at[g, "kind"] != NodeKind.DEDICATED.value and g not in locked
+        ]
+        grids_of[comp] = ordinary
+        units_of[comp] = nodes.index[nodes["parent_id"].isin(ordinary)].to_numpy()
+    all_units = np.concatenate([units_of[c] for c in comps]) if comps else np.zeros(0, int)
+    metres = plan.nodes.loc[all_units].geometry.to_crs(plan.measuring_crs())
+    rivers = plan.reference_lines[plan.reference_lines["kind"] == "river"]
+    barriers = rivers.geometry.to_crs(plan.measuring_crs()).to_numpy() if len(rivers) else None
+    graph = build_adjacency(
+        metres.to_numpy(), barriers=barriers, barrier_mode="penalise", tolerance=0.5
+    )
+    weights = rollups.loc[all_units, "households"].to_numpy(dtype=float)
+    position = {int(u): i for i, u in enumerate(all_units)}
+    groups: dict[int, np.ndarray] = {}
+    parts: dict[int, Any] = {}
+    existing = np.full(len(all_units), -1, dtype=np.int64)
+    notes: list[str] = []
+    for comp in comps:
+        ordinary = grids_of[comp]
+        units = units_of[comp]
+        if len(units) == 0 or not ordinary:
+            continue
+        groups[comp] = np.array([position[int(u)] for u in units], dtype=np.int64)
+        local = {g: k for k, g in enumerate(ordinary)}
+        for u in units:
+            existing[position[int(u)]] = local[int(nodes.at[u, "parent_id"])]
+        k = _part_count(options, float(rollups.loc[units, "households"].sum()), len(ordinary))
+        if options.parts is None and options.target is None:
+            caps = []
+            for g in ordinary:
+                cap = float(rollups.at[g, "workers"])
+                if cap <= 0:
+                    notes.append(
+                        f"grid {nodes.at[g, 'code']} has no worker; balanced as if it had one"
+                    )
+                    cap = 1.0
+                caps.append(cap)
+            parts[comp] = caps
+        else:
+            parts[comp] = min(k, len(units))
+    keep_labels = options.parts is None and options.target is None
+    bands = {comp: band_for(plan, comp, rollups, options, notes) for comp in groups}
+    results: dict[Any, Any] = {}
+    for band in sorted(set(bands.values())):
+        subset: dict[Hashable, Any] = {c: idx for c, idx in groups.items() if bands[c] == band}
+        results.update(
+            balance_nested(
+                graph,
+                weights,
+                subset,
+                {c: parts[int(c)] for c in subset},  # type: ignore[call-overload]
+                existing=existing if keep_labels or options.min_change else None,
+                seed=options.seed,
+                processes=options.processes,
+                progress=progress,
+                cancel=cancel,
+                band=band,
+                min_change=options.min_change and keep_labels,
+                strict=False,
+                restarts=options.restarts,
+            )
+        )
+    result = BalanceResult(project=plan, groups=[], notes=notes)
+    for comp in comps:
+        code, name = str(nodes.at[comp, "code"]), str(nodes.at[comp, "name"])
+        if comp not in results:
+            result.groups.append(GroupOutcome(code, name, [], None, "no ordinary grid to balance"))
+            continue
+        res = results[comp]
+        if res.error is not None or res.labels is None:
+            result.groups.append(GroupOutcome(code, name, [], None, str(res.error)))
+            continue
+        units = all_units[res.units]
+        old = np.array([grids_of[comp].index(int(nodes.at[u, "parent_id"])) for u in units])
+        part_grid = _grids_for_parts(
+            plan, comp, grids_of[comp], res.labels, old, weights[res.units], keep_labels, result
+        )
+        _apply(plan, units, [part_grid[int(k)] for k in res.labels], result)
+        result.groups.append(
+            GroupOutcome(code, name, [str(plan.nodes.at[g, "code"]) for g in part_grid], res.report)
+        )
+    moved = sum(1 for _ in result.recoded)
+    summary = (
+        f"重新平衡 {scope_code}: {len(comps)} 个综合网格, {moved} 个网格单元调整, "
+        f"{result.households_moved:.0f} 户变动"
+    )
+    plan.record_version("gridplanner balance", summary)
+    return result
+
+
+def band_for(
+    plan: Project, comp: int, rollups: pd.DataFrame, options: BalanceOptions, notes: list[str]
+) -> float:
+    """The relative band a comprehensive grid is balanced to.
+
+    An explicit ``options.band`` wins. Otherwise a from-scratch run aims at ±5% of
+    the even load, and a minimal-change run only has to bring every grid inside the
+    configured household band (e.g. 200–500 per worker): the widest symmetric band
+    around the even load that stays inside it.
+    """
+    if options.band is not None:
+        return float(options.band)
+    if not options.min_change:
+        return 0.05
+    ancestors = [str(plan.nodes.at[i, "code"]) for i in plan.ancestors(comp)]
+    sizing = plan.settings.sizing_for(ancestors)
+    even = float(rollups.at[comp, "households_per_worker"])
+    if not np.isfinite(even) or not sizing.band_min < even < sizing.band_max:
+        notes.append(
+            f"comprehensive grid {plan.nodes.at[comp, 'code']}: its households per worker "
+            f"({even:.0f}) are outside the band {sizing.band_min:.0f}–{sizing.band_max:.0f}; "
+            "regrouping cannot fix that, it needs staff — balanced to ±5%"
+        )
+        return 0.05
+    return round(min(1 - sizing.band_min / even, sizing.band_max / even - 1), 4)
+
+
+def _part_count(options: BalanceOptions, households: float, current: int) -> int:
+    if options.parts is not None:
+        return options.parts
+    if options.target is not None:
+        return max(1, round(households / options.target))
+    return current
+
+
+def _copy(project: Project) -> Project:
+    plan = Project(
+        name=project.name,
+        nodes=project.nodes.copy(),
+        buildings=project.buildings.copy(),
+        workers=project.workers.copy(),
+        settings=project.settings,
+        history=list(project.history),
+        reference_lines=project.reference_lines.copy(),
+        retired_codes=dict(project.retired_codes),
+        next_id=project.next_id,
+    )
+    return plan
+
+
+def _grids_for_parts(
+    plan: Project,
+    comp: int,
+    grids: list[int],
+    labels: np.ndarray,
+    old: np.ndarray,
+    weights: np.ndarray,
+    keep_labels: bool,
+    result: BalanceResult,
+) -> list[int]:
+    """Grid id for every part: today's grid where matched, a new grid otherwise."""
+    k = int(labels.max()) + 1 if len(labels) else 0
+    if keep_labels:
+        return grids[:k]
+    overlap = np.zeros((k, len(grids)))
+    np.add.at(overlap, (labels, old), weights + 1e-6)
+    rows, cols = linear_sum_assignment(-overlap)
+    chosen: list[int | None] = [None] * k
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        chosen[r] = grids[c]
+    matched = {g for g in chosen if g is not None}
+    for g in grids:
+        if g not in matched:
+            _retire_grid(plan, g, result)
+    out: list[int] = []
+    for part, grid in enumerate(chosen):
+        if grid is None:
+            grid = _new_grid(plan, comp, part, result)
+        out.append(grid)
+    return out
+
+
+def _new_grid(plan: Project, comp: int, part: int, result: BalanceResult) -> int:
+    nodes = plan.nodes
+    comp_code = str(nodes.at[comp, "code"])
+    used = nodes.loc[nodes["parent_id"] == comp, "code"].astype(str).tolist()
+    code = plan.settings.code_scheme.next_free_code(comp_code, Level.GRID, used, plan.retired_codes)
+    name = f"{nodes.at[comp, 'name']}新网格{int(code[-3:])}"
+    grid = plan.add_node(Level.GRID, code, name, None, comp)
+    result.created_grids.append(code)
+    return grid
+
+
+def _retire_grid(plan: Project, grid: int, result: BalanceResult) -> None:
+    code = str(plan.nodes.at[grid, "code"])
+    result.retired_grids.append(code)
+    staff = plan.workers.index[plan.workers["grid_id"] == grid]
+    plan.workers.loc[staff, "grid_id"] = pd.NA
+    result.workers_without_grid.extend(int(w) for w in staff)
+    plan.retired_codes[code] = grid
+    # the node leaves once its units have moved; see _apply
+    plan.nodes.loc[grid, "kind"] = "retired"
+
+
+def _apply(plan: Project, units: np.ndarray, new_grids: list[int], result: BalanceResult) -> None:
+    nodes = plan.nodes
+    scheme = plan.settings.code_scheme
+    moved_by_grid: dict[int, list[int]] = {}
+    for unit, grid in zip(units.tolist(), new_grids, strict=True):
+        if int(nodes.at[unit, "parent_id"]) != grid:
+            moved_by_grid.setdefault(grid, []).append(unit)
+    touched = set(moved_by_grid) | {
+        int(nodes.at[u, "parent_id"]) for us in moved_by_grid.values() for u in us
+    }
+    for grid, moved in moved_by_grid.items():
+        grid_code = str(nodes.at[grid, "code"])
+        staying = nodes.loc[(nodes["parent_id"] == grid), "code"].astype(str).tolist()
+        pts = shapely.point_on_surface(nodes.loc[moved].geometry.to_numpy())
+        order = reading_order(shapely.get_x(pts), shapely.get_y(pts))
+        fresh = scheme.free_codes(
+            grid_code, Level.GRID_UNIT, len(moved), staying, plan.retired_codes
+        )
+        for rank, index in enumerate(order.tolist()):
+            unit = moved[index]
+            old_code = str(nodes.at[unit, "code"])
+            plan.retired_codes[old_code] = unit
+            nodes.loc[unit, "code"] = fresh[rank]
+            nodes.loc[unit, "parent_id"] = grid
+            result.recoded.append((unit, old_code, fresh[rank]))
+    retired = nodes.index[nodes["kind"] == "retired"]
+    plan.nodes = nodes.drop(index=retired)  # type: ignore[assignment]
+    nodes = plan.nodes
+    for grid in touched:
+        if grid in nodes.index:
+            members = nodes.loc[nodes["parent_id"] == grid].geometry.to_numpy()
+            nodes.loc[grid, "geometry"] = shapely.union_all(members) if len(members) else None

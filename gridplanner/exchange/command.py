@@ -1,0 +1,194 @@
+"""CLI subcommands: ``import``, ``export``, ``push`` and ``receiver``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+FIELD_OPTIONS = (
+    "code",
+    "name",
+    "parent",
+    "households",
+    "population",
+    "unit",
+    "grid",
+    "role",
+    "employment",
+    "capacity",
+    "phone",
+    "kind",
+    "dedicated_type",
+)
+
+
+def register(sub: Any) -> None:
+    """Add the exchange subcommands to the ``gridplanner`` parser."""
+    from gridplanner.exchange.export import EXPORT_FORMATS
+    from gridplanner.exchange.importing import IMPORT_LEVELS
+
+    imp = sub.add_parser(
+        "import", help="import a Shapefile, GeoPackage, GeoJSON, CSV or XLSX (导入)"
+    )
+    imp.add_argument("project", metavar="PROJECT.gpkg", help="project file (created when missing)")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--level", required=True, choices=IMPORT_LEVELS)
+    for target in FIELD_OPTIONS:
+        imp.add_argument(
+            f"--{target.replace('_', '-')}-field",
+            dest=f"field_{target}",
+            metavar="F",
+            help=f"column holding the {target.replace('_', ' ')} (default: guessed)",
+        )
+    imp.add_argument("--lon-field", metavar="F", help="longitude column of a CSV/XLSX")
+    imp.add_argument("--lat-field", metavar="F", help="latitude column of a CSV/XLSX")
+    imp.add_argument("--layer", help="layer of a GeoPackage with several")
+    imp.add_argument("--encoding", help="text encoding (gbk, utf-8) overriding .cpg and detection")
+    imp.add_argument(
+        "--crs", metavar="EPSG:N", help="the data's CRS when the file lacks one (or is wrong)"
+    )
+    imp.add_argument("--from-gcj02", action="store_true", help="coordinates are GCJ-02 (web maps)")
+    imp.add_argument("--district-name", help="name of the district created with the first streets")
+    imp.set_defaults(func=_cmd_import)
+
+    exp = sub.add_parser("export", help="export the hierarchy or the exchange package (导出)")
+    exp.add_argument("project", metavar="PROJECT.gpkg")
+    exp.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    exp.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="file (gpkg, xlsx, package .zip) or folder (geojson, shapefile, package)",
+    )
+    exp.add_argument(
+        "--include-personal",
+        action="store_true",
+        help="include personal worker fields (phone); off by default",
+    )
+    exp.add_argument(
+        "--since",
+        metavar="PACKAGE",
+        help="previous package (folder or .zip): changes.json is computed against it",
+    )
+    exp.set_defaults(func=_cmd_export)
+
+    push = sub.add_parser("push", help="push the plan to the central platform (推送)")
+    push.add_argument("project", metavar="PROJECT.gpkg")
+    push.add_argument("--to", required=True, metavar="URL", help="platform base URL (https://…)")
+    push.add_argument(
+        "--allow-blocking",
+        action="store_true",
+        help="push despite blocking audit findings (recorded in the receipt)",
+    )
+    push.add_argument("--include-personal", action="store_true", help="include phone numbers")
+    push.add_argument(
+        "--insecure",
+        action="store_true",
+        help="do NOT verify the TLS certificate (recorded in the receipt)",
+    )
+    push.add_argument("--chunk-kib", type=int, default=256, help="upload chunk size (KiB)")
+    push.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    push.set_defaults(func=_cmd_push)
+
+    rx = sub.add_parser("receiver", help="run the reference receiver (参考接收端)")
+    rx.add_argument("--host", default="127.0.0.1")
+    rx.add_argument("--port", type=int, default=8765)
+    rx.add_argument("--data", required=True, metavar="DIR", help="folder for the SQLite store")
+    rx.add_argument(
+        "--token-env",
+        default="GRIDPLANNER_RECEIVER_TOKEN",
+        metavar="VAR",
+        help="environment variable holding the accepted bearer token",
+    )
+    rx.add_argument("--ssl-certfile")
+    rx.add_argument("--ssl-keyfile")
+    rx.add_argument("--inject-faults", default="", help=argparse.SUPPRESS)  # tests only
+    rx.set_defaults(func=_cmd_receiver)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from gridplanner.exchange.importing import ImportOptions, import_into
+
+    fields = {t: getattr(args, f"field_{t}") for t in FIELD_OPTIONS if getattr(args, f"field_{t}")}
+    options = ImportOptions(
+        fields=fields,
+        layer=args.layer,
+        encoding=args.encoding,
+        crs=args.crs,
+        from_gcj02=args.from_gcj02,
+        lon_field=args.lon_field,
+        lat_field=args.lat_field,
+        district_name=args.district_name,
+    )
+    report = import_into(args.project, args.file, args.level, options)
+    for line in report.lines():
+        print(line)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from gridplanner.exchange.export import export_project
+    from gridplanner.store import load_project
+
+    project = load_project(args.project)
+    written = export_project(project, args.format, args.out, args.include_personal, args.since)
+    for path in written:
+        print(path)
+    if not args.include_personal:
+        print("personal worker fields (phone) left out; add --include-personal to include them")
+    return EXIT_OK
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    from gridplanner.exchange.publish import push_project
+    from gridplanner.exchange.push import PushSettings
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = PushSettings(
+        chunk_size=max(1, args.chunk_kib) * 1024, timeout=args.timeout, verify_tls=not args.insecure
+    )
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"\r{fraction:5.0%} {message}", end="", file=sys.stderr, flush=True)
+
+    receipt = push_project(
+        args.project,
+        args.to,
+        allow_blocking=args.allow_blocking,
+        include_personal=args.include_personal,
+        settings=settings,
+        progress=progress,
+    )
+    print(file=sys.stderr)
+    print(
+        f"{receipt['status']}: {receipt['region_code']} version {receipt['plan_version']} "
+        f"receipt {receipt['receipt_id']} (key {receipt['idempotency_key']})"
+    )
+    if receipt.get("override_blocking"):
+        print(
+            f"pushed despite {receipt['blocking_findings']} blocking finding(s); "
+            "the override is recorded in the receipt"
+        )
+    return EXIT_OK
+
+
+def _cmd_receiver(args: argparse.Namespace) -> int:
+    from gridplanner.exchange.receiver import FaultPlan, serve
+
+    token = os.environ.get(args.token_env) or None
+    if token is None:
+        print(
+            f"warning: {args.token_env} is not set; the receiver accepts uploads without a token",
+            file=sys.stderr,
+        )
+    faults = FaultPlan(args.inject_faults) if args.inject_faults else None
+    data = Path(args.data)
+    print(f"receiver on http://{args.host}:{args.port}/api/v1 storing in {data}", file=sys.stderr)
+    serve(data, args.host, args.port, token, faults, args.ssl_certfile, args.ssl_keyfile)
+    return EXIT_OK

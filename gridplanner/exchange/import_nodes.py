@@ -1,0 +1,217 @@
+"""Import one level of the hierarchy (streets … grid units) from a checked source table.
+
+Every row is checked first (code well formed and unique, parent present, name
+given, geometry a valid polygon); only then are rows added in one batch or, for a
+code already in the project, updated in place (the node keeps its stable id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from gridplanner.crs import STORAGE_CRS
+from gridplanner.exchange.problems import ImportFailed, Problem
+from gridplanner.levels import Level, NodeKind
+from gridplanner.model import Project
+
+if TYPE_CHECKING:
+    from gridplanner.exchange.importing import ImportReport
+    from gridplanner.exchange.reading import SourceTable
+
+DEDICATED_WORDS = ("专属", "dedicated", "专")
+
+
+def import_nodes(
+    project: Project,
+    table: SourceTable,
+    level: Level,
+    mapping: Mapping[str, str],
+    report: ImportReport,
+    district_name: str | None,
+) -> None:
+    """Check every row, then add or update the nodes of ``level`` in ``project``."""
+    from gridplanner.exchange.importing import text_value
+
+    assert level.parent is not None
+    scheme = project.settings.code_scheme
+    attrs = table.attributes
+    existing = {
+        str(c): int(i) for i, c in zip(project.nodes.index, project.nodes["code"], strict=True)
+    }
+    levels = dict(zip(project.nodes.index, project.nodes["level"], strict=True))
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    rows: list[dict[str, Any]] = []
+    new_district: str | None = None
+    for i in range(len(attrs)):
+        where = table.labels[i]
+        code = text_value(attrs[mapping["code"]].iloc[i])
+        name = text_value(attrs[mapping["name"]].iloc[i])
+        if code is None:
+            problems.append(Problem(table.name, "the code is empty", where, mapping["code"]))
+            continue
+        if code in seen:
+            problems.append(
+                Problem(
+                    table.name,
+                    f"code {code} repeats ({seen[code]} has it too)",
+                    where,
+                    mapping["code"],
+                )
+            )
+            continue
+        seen[code] = where
+        given_parent = text_value(attrs[mapping["parent"]].iloc[i]) if "parent" in mapping else None
+        found = scheme.problems(code, level, given_parent)
+        problems.extend(Problem(table.name, p, where, mapping["code"]) for p in found)
+        if found:
+            continue
+        if name is None:
+            problems.append(Problem(table.name, "the name is empty", where, mapping["name"]))
+        if code in project.retired_codes:
+            problems.append(
+                Problem(
+                    table.name,
+                    f"code {code} was retired and is never reused for a new area",
+                    where,
+                    mapping["code"],
+                )
+            )
+        if code in existing and levels[existing[code]] != level.value:
+            problems.append(
+                Problem(
+                    table.name,
+                    f"code {code} already names a {levels[existing[code]]}",
+                    where,
+                    mapping["code"],
+                )
+            )
+        parent_code = given_parent or scheme.parent_code(code, level)
+        assert parent_code is not None
+        parent_id = existing.get(parent_code)
+        if parent_id is None and level is Level.STREET and not _has_district(project):
+            new_district = new_district or parent_code
+            if parent_code != new_district:
+                problems.append(
+                    Problem(
+                        table.name,
+                        f"streets of two districts ({new_district}, {parent_code}) in one project",
+                        where,
+                        mapping["code"],
+                    )
+                )
+        elif parent_id is None or levels[parent_id] != level.parent.value:
+            problems.append(
+                Problem(
+                    table.name,
+                    f"its {level.parent.value} {parent_code} is not in the project; "
+                    f"import the {level.parent.value} level first",
+                    where,
+                    mapping.get("parent", mapping["code"]),
+                )
+            )
+        geometry = _check_geometry(table, i, problems)
+        kind = NodeKind.ORDINARY.value
+        if "kind" in mapping:
+            text = (text_value(attrs[mapping["kind"]].iloc[i]) or "").lower()
+            if any(w in text for w in DEDICATED_WORDS):
+                kind = NodeKind.DEDICATED.value
+        dedicated = (
+            text_value(attrs[mapping["dedicated_type"]].iloc[i])
+            if "dedicated_type" in mapping
+            else None
+        )
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "parent_code": parent_code,
+                "geometry": geometry,
+                "kind": kind,
+                "dedicated_type": dedicated,
+            }
+        )
+    if problems:
+        raise ImportFailed(problems)
+    if new_district is not None:
+        union = shapely.union_all([r["geometry"] for r in rows])
+        project.add_node(Level.DISTRICT, new_district, district_name or new_district, union)
+        report.notes.append(
+            f"district {new_district} created (name {district_name or new_district!r};"
+            " set it with --district-name)"
+        )
+        existing[new_district] = project.root_id
+    _apply(project, level, rows, existing, report)
+
+
+def _has_district(project: Project) -> bool:
+    return bool((project.nodes["level"] == Level.DISTRICT.value).any())
+
+
+def _check_geometry(table: SourceTable, i: int, problems: list[Problem]) -> Any:
+    where = table.labels[i]
+    geom = None if table.geometry is None else table.geometry[i]
+    if geom is None or shapely.is_empty(geom):
+        problems.append(Problem(table.name, "has no geometry (a broken or truncated file?)", where))
+        return None
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        problems.append(
+            Problem(table.name, f"geometry is a {geom.geom_type}; this level needs polygons", where)
+        )
+        return None
+    if not shapely.is_valid(geom):
+        reason = shapely.is_valid_reason(geom)
+        problems.append(
+            Problem(
+                table.name,
+                f"geometry is broken ({reason}); repair it in the "
+                "drawing tool (e.g. fix self-intersections) and import again",
+                where,
+            )
+        )
+        return None
+    return geom
+
+
+def _apply(
+    project: Project,
+    level: Level,
+    rows: list[dict[str, Any]],
+    existing: dict[str, int],
+    report: ImportReport,
+) -> None:
+    fresh = [r for r in rows if r["code"] not in existing]
+    for row in rows:
+        node_id = existing.get(row["code"])
+        if node_id is None:
+            continue
+        for column in ("name", "kind", "dedicated_type"):
+            project.nodes.at[node_id, column] = row[column]
+        project.nodes.at[node_id, "parent_id"] = existing[row["parent_code"]]
+        project.nodes.loc[[node_id], "geometry"] = gpd.GeoSeries(
+            [row["geometry"]], index=[node_id], crs=STORAGE_CRS
+        )
+        report.updated += 1
+    if not fresh:
+        return
+    ids = project.new_ids(len(fresh))
+    frame = gpd.GeoDataFrame(
+        {
+            "code": [r["code"] for r in fresh],
+            "name": [r["name"] for r in fresh],
+            "level": [level.value] * len(fresh),
+            "parent_id": pd.array([existing[r["parent_code"]] for r in fresh], dtype="Int64"),
+            "kind": [r["kind"] for r in fresh],
+            "dedicated_type": [r["dedicated_type"] for r in fresh],
+        },
+        index=pd.Index(ids, dtype="int64", name="id"),
+        geometry=[r["geometry"] for r in fresh],
+        crs=STORAGE_CRS,
+    )
+    project.nodes = frame if project.nodes.empty else pd.concat([project.nodes, frame])  # type: ignore[assignment]
+    report.added = len(fresh)

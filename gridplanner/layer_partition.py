@@ -1,0 +1,155 @@
+"""Partition any polygon layer into K contiguous parts of balanced weight.
+
+The generic face of the balancer, for data that is not a gridplanner project
+(precincts with population, villages with households...): read a GeoPackage,
+GeoJSON or Shapefile, build the rook adjacency in metres, partition, and return
+the input features with a ``part`` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj import CRS
+
+from gridplanner.algorithms import (
+    BalancedPartitioner,
+    InfeasibleError,
+    PartitionReport,
+    build_adjacency,
+)
+from gridplanner.crs import gauss_kruger_epsg, require_crs
+from gridplanner.errors import CRSError, GridPlannerError
+
+
+@dataclass
+class LayerPartition:
+    """The features with their part and the balancer's report."""
+
+    features: gpd.GeoDataFrame
+    report: PartitionReport
+    metric_crs: str
+
+
+def read_polygons(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a polygon layer, refusing missing, unreadable or CRS-less files clearly."""
+    source = Path(path)
+    if not source.exists():
+        raise GridPlannerError(f"{source}: no such file")
+    try:
+        frame = pyogrio.read_dataframe(source, layer=layer)
+    except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GridPlannerError(f"{source}: cannot read the layer ({first})") from exc
+    require_crs(frame.crs, str(source))
+    if frame.empty:
+        raise GridPlannerError(f"{source}: the layer has no features")
+    kinds = set(frame.geometry.geom_type.dropna())
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise GridPlannerError(f"{source}: expected polygons, found {', '.join(sorted(kinds))}")
+    missing = frame.geometry.isna() | frame.geometry.is_empty
+    if missing.any():
+        raise GridPlannerError(
+            f"{source}: feature {int(np.flatnonzero(missing)[0])} has no geometry"
+        )
+    return frame
+
+
+def metric_crs_for(frame: gpd.GeoDataFrame) -> str:
+    """A CRS in metres: the data's own if projected, else a Gauss–Krüger zone or UTM."""
+    crs = CRS.from_user_input(frame.crs)
+    if crs.is_projected:
+        return crs.to_string()
+    lon = float(frame.to_crs("EPSG:4326").geometry.union_all().centroid.x)
+    try:
+        return f"EPSG:{gauss_kruger_epsg(lon)}"
+    except CRSError:
+        utm = frame.estimate_utm_crs()
+        return utm.to_string()
+
+
+def partition_layer(
+    frame: gpd.GeoDataFrame,
+    weight_field: str,
+    parts: int,
+    source: str = "layer",
+    id_field: str | None = None,
+    seed: int = 0,
+    band: float = 0.05,
+    progress: Callable[[float, str], None] | None = None,
+) -> LayerPartition:
+    """Partition ``frame`` into ``parts`` contiguous parts balanced on ``weight_field``."""
+    if weight_field not in frame.columns:
+        fields = ", ".join(map(str, frame.columns[:-1]))
+        raise GridPlannerError(f"{source}: no field {weight_field!r}; fields are {fields}")
+    weights = pd.to_numeric(frame[weight_field], errors="coerce")
+    bad = weights.isna() | (weights < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        label = frame[id_field].iloc[row] if id_field else row
+        raise GridPlannerError(
+            f"{source}: feature {label} has field {weight_field}={frame[weight_field].iloc[row]}; "
+            "weights must be non-negative numbers"
+        )
+    if id_field is not None:
+        if id_field not in frame.columns:
+            raise GridPlannerError(f"{source}: no id field {id_field!r}")
+        if not frame[id_field].is_unique:
+            dup = frame[id_field][frame[id_field].duplicated()].iloc[0]
+            raise GridPlannerError(f"{source}: id field {id_field} has duplicate value {dup!r}")
+    if parts < 1 or parts > len(frame):
+        raise GridPlannerError(f"{source}: cannot make {parts} parts from {len(frame)} features")
+    metric = metric_crs_for(frame)
+    geoms = frame.geometry.to_crs(metric).make_valid().to_numpy()
+    graph = build_adjacency(geoms, tolerance=0.01)
+    try:
+        solver = BalancedPartitioner(
+            graph,
+            weights.to_numpy(dtype=float),
+            n_parts=parts,
+            band=band,
+            seed=seed,
+            strict=False,
+            progress=progress,
+        )
+        labels = solver.solve()
+    except InfeasibleError as exc:
+        raise GridPlannerError(f"{source}: {exc}") from exc
+    assert solver.report_ is not None
+    out = frame.copy()
+    out["part"] = labels.astype(np.int64)
+    return LayerPartition(out, solver.report_, metric)
+
+
+def write_layer(frame: gpd.GeoDataFrame, path: str | Path) -> None:
+    """Write by extension: .gpkg, .geojson/.json, .shp (UTF-8 with .cpg)."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    driver = {
+        ".gpkg": "GPKG",
+        ".geojson": "GeoJSON",
+        ".json": "GeoJSON",
+        ".shp": "ESRI Shapefile",
+    }.get(suffix)
+    if driver is None:
+        raise GridPlannerError(f"{target}: unknown output format (use .gpkg, .geojson or .shp)")
+    if not target.parent.exists():
+        raise GridPlannerError(f"{target}: folder {target.parent} does not exist")
+    temp = target.with_name(f".{target.stem}.writing{target.suffix}")
+    try:
+        if driver == "ESRI Shapefile":
+            pyogrio.write_dataframe(frame, target, driver=driver, encoding="UTF-8")
+            return
+        layer = target.stem if driver == "GPKG" else None
+        pyogrio.write_dataframe(frame, temp, driver=driver, layer=layer)
+        temp.replace(target)
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        temp.unlink(missing_ok=True)
+        raise GridPlannerError(f"{target}: cannot write ({exc})") from exc
