@@ -66,6 +66,7 @@ def register(sub: Any) -> None:
         "--id", dest="id_field", metavar="FIELD", help="unique id field (named in messages)"
     )
     part.add_argument("--layer-name", metavar="NAME", help="layer inside a multi-layer file")
+    part.add_argument("--crs", metavar="EPSG:N", help="CRS of a layer that has none (no .prj)")
     part.add_argument("--seed", type=int, default=0)
     part.add_argument("--band", type=float, default=0.05)
     part.set_defaults(func=_cmd_partition)
@@ -138,7 +139,7 @@ def _cmd_balance(args: argparse.Namespace) -> int:
 def _cmd_partition(args: argparse.Namespace) -> int:
     from gridplanner.layer_partition import partition_layer, read_polygons, write_layer
 
-    frame = read_polygons(args.layer, args.layer_name)
+    frame = read_polygons(args.layer, args.layer_name, args.crs)
     started = time.perf_counter()
     result = partition_layer(
         frame,

@@ -38,8 +38,13 @@ class LayerPartition:
     metric_crs: str
 
 
-def read_polygons(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a polygon layer, refusing missing, unreadable or CRS-less files clearly."""
+def read_polygons(
+    path: str | Path, layer: str | None = None, crs: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read a polygon layer, refusing missing, unreadable or CRS-less files clearly.
+
+    ``crs`` states the CRS of a file that has none (e.g. a Shapefile without .prj).
+    """
     source = Path(path)
     if not source.exists():
         raise GridPlannerError(f"{source}: no such file")
@@ -48,6 +53,8 @@ def read_polygons(path: str | Path, layer: str | None = None) -> gpd.GeoDataFram
     except (DataSourceError, DataLayerError, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GridPlannerError(f"{source}: cannot read the layer ({first})") from exc
+    if frame.crs is None and crs is not None:
+        frame = frame.set_crs(require_crs(crs, f"--crs {crs}"))
     require_crs(frame.crs, str(source))
     if frame.empty:
         raise GridPlannerError(f"{source}: the layer has no features")

@@ -150,6 +150,7 @@ def _cmd_push(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
     settings = PushSettings(
         chunk_size=max(1, args.chunk_kib) * 1024, timeout=args.timeout, verify_tls=not args.insecure
     )

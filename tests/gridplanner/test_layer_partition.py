@@ -102,3 +102,10 @@ def test_layer_without_crs_is_refused(tmp_path: Path) -> None:
     path = _layer(tmp_path, crs=None, name="nocrs.shp")
     with pytest.raises(GridPlannerError, match=r"nocrs\.shp has no coordinate reference system"):
         read_polygons(path)
+
+
+def test_crs_can_be_stated_for_a_layer_without_one(tmp_path: Path) -> None:
+    path = _layer(tmp_path, crs=None, name="noprj.shp")
+    frame = read_polygons(path, crs="EPSG:4490")
+    assert frame.crs.to_epsg() == 4490
+    assert partition_layer(frame, "户数", 2).report.all_contiguous
