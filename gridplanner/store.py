@@ -245,7 +245,7 @@ class GeoPackageStore:
         result["dedicated_type"] = result["dedicated_type"].where(
             result["dedicated_type"].notna(), None
         )
-        return result
+        return result.copy()  # own, writable arrays (pyogrio's text columns are read-only)
 
     def _read_buildings(self, path: Path) -> gpd.GeoDataFrame:
         frame = pyogrio.read_dataframe(path, layer=BUILDING_LAYER)
@@ -261,7 +261,7 @@ class GeoPackageStore:
             index=pd.Index(frame["id"].astype("int64").to_numpy(), name="id"),
             geometry=frame.geometry.to_numpy(),
             crs=STORAGE_CRS,
-        )
+        ).copy()
 
     def _read_workers(self, path: Path) -> pd.DataFrame:
         frame = _read_table(path, WORKER_LAYER)
@@ -279,7 +279,7 @@ class GeoPackageStore:
             index=pd.Index(frame["id"].astype("int64").to_numpy(), name="id"),
         )
         workers["phone"] = workers["phone"].where(workers["phone"].notna(), None)
-        return workers
+        return workers.copy()
 
 
 def load_project(path: str | Path) -> Project:

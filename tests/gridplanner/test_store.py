@@ -165,3 +165,13 @@ def test_newer_schema_is_refused(tiny_project: Project, tmp_path: Path) -> None:
 def test_saving_into_a_missing_folder(tiny_project: Project, tmp_path: Path) -> None:
     with pytest.raises(ProjectFileError, match="does not exist"):
         save_project(tiny_project, tmp_path / "no" / "plan.gpkg")
+
+
+def test_a_loaded_project_can_be_edited(sample_street_path: Path) -> None:
+    project = load_project(sample_street_path)
+    node = project.nodes.index[5]
+    project.nodes.loc[node, "name"] = "新名字"
+    project.nodes.loc[node, "code"] = str(project.nodes.at[node, "code"])
+    project.buildings.loc[project.buildings.index[0], "name"] = "新楼"
+    project.workers.loc[project.workers.index[0], "role"] = "志愿者"
+    assert project.nodes.at[node, "name"] == "新名字"
