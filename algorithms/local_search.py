@@ -241,3 +241,57 @@ def anneal(
         if current < best_val - EPS:
             best_val, best = current, list(labels)
     return best
+
+
+def compactness_polish(
+    state: MoveState,
+    movable: Sequence[bool],
+    rng: np.random.Generator,
+    max_passes: int = 20,
+    check: Callable[[], None] | None = None,
+) -> int:
+    """Shorten the cut boundary without making the worst part any worse.
+
+    A boundary unit moves when that lowers the cut length, keeps both parts
+    contiguous, and leaves both parts' |deviation| within ``M = max(worst
+    |deviation| now, band)``: balance already reached is kept (a plan inside the
+    band stays inside it), only slack inside the band is traded for compactness.
+    Returns the number of moves made.
+    """
+    obj = state.obj
+    adj = obj.graph.adjacency_lists
+    active = obj.active
+    targets = obj.targets.tolist()
+    n = obj.graph.n
+
+    def dev(k: int, h: float) -> float:
+        return abs(h - targets[k]) / targets[k] if targets[k] > 0 else 0.0
+
+    limit = max(
+        [dev(k, state.h[k]) for k in range(obj.k) if active[k]] + [obj.band], default=obj.band
+    ) + EPS
+    start = state.moves
+    for _ in range(max_passes):
+        if check is not None:
+            check()
+        improved = False
+        for u in rng.permutation(n).tolist():
+            a = state.labels[u]
+            if not movable[u] or a < 0 or not active[a] or state.size[a] <= 1:
+                continue
+            wu = obj.w_list[u]
+            if dev(a, state.h[a] - wu) > limit:
+                continue
+            best_b, best_c = -1, -EPS
+            for b in _candidates(state, u, movable, active):
+                if dev(b, state.h[b] + wu) > limit:
+                    continue
+                c = obj.delta_compactness(state.labels, u, a, b)
+                if c < best_c:
+                    best_b, best_c = b, c
+            if best_b >= 0 and donor_stays_connected(adj, state.labels, u):
+                state.apply(u, best_b)
+                improved = True
+        if not improved:
+            break
+    return state.moves - start

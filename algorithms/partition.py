@@ -39,7 +39,13 @@ from gridplanner.algorithms.feasibility import (
     check_region,
     resolve_targets,
 )
-from gridplanner.algorithms.local_search import MoveState, anneal, improve, repair_band
+from gridplanner.algorithms.local_search import (
+    MoveState,
+    anneal,
+    compactness_polish,
+    improve,
+    repair_band,
+)
 from gridplanner.algorithms.objective import Objective
 from gridplanner.algorithms.report import PartitionReport, build_report
 
@@ -90,6 +96,7 @@ class BalancedPartitioner:
         cancel: CancelFn | None = None,
         exact_max_units: int = 12,
         exact_time_limit: float = 0.5,
+        compactness_polish: bool = True,
     ) -> None:
         self.graph = graph
         self.weights = np.asarray(weights)
@@ -113,6 +120,7 @@ class BalancedPartitioner:
         self.strict = strict
         self.progress = progress
         self.cancel = cancel
+        self.compactness_polish = compactness_polish
         self.exact_max_units = exact_max_units
         self.exact_time_limit = exact_time_limit
         self._exact_bound = 0.0
@@ -343,6 +351,10 @@ class BalancedPartitioner:
             if attempt + 1 >= self.min_restarts and best_viol <= 1e-12:
                 break  # inside the band: more restarts only polish compactness
         assert best is not None
+        if self.compactness_polish:
+            state = MoveState(obj, best)
+            compactness_polish(state, movable, rng, check=self._check)
+            best = list(state.labels)
         return best
 
 

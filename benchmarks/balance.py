@@ -43,9 +43,20 @@ class Group:
     existing: np.ndarray  # today's labels 0..K-1 (or -1)
 
 
-def ours(graph: UnitGraph, w: np.ndarray, k: int, existing: np.ndarray, seed: int) -> np.ndarray:
-    solver = BalancedPartitioner(graph, w, n_parts=k, existing=existing, seed=seed, strict=False)
+def ours(
+    graph: UnitGraph, w: np.ndarray, k: int, existing: np.ndarray, seed: int, band: float = 0.05
+) -> np.ndarray:
+    solver = BalancedPartitioner(
+        graph, w, n_parts=k, existing=existing, seed=seed, strict=False, band=band
+    )
     return solver.solve()
+
+
+def ours_layer(
+    graph: UnitGraph, w: np.ndarray, k: int, existing: np.ndarray, seed: int
+) -> np.ndarray:
+    """As `gridplanner partition` runs it (band 0.02)."""
+    return ours(graph, w, k, existing, seed, band=0.02)
 
 
 def metis(graph: UnitGraph, w: np.ndarray, k: int, existing: np.ndarray, seed: int) -> np.ndarray:
@@ -241,7 +252,8 @@ def main() -> int:
         graph = build_adjacency(geoms, tolerance=0.01)
         w = frame[args.weight].to_numpy(float)
         group = Group(graph, w, args.parts, np.full(graph.n, -1, dtype=np.int64))
-        rows = [evaluate(name, fn, [group], args.seed) for name, fn in methods]
+        layer_methods = [("gridplanner partition", ours_layer), *methods[1:]]
+        rows = [evaluate(name, fn, [group], args.seed) for name, fn in layer_methods]
         print_table(f"{args.layer}: {args.parts} parts on {args.weight}", rows)
     return 0
 

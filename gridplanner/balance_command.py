@@ -68,7 +68,12 @@ def register(sub: Any) -> None:
     part.add_argument("--layer-name", metavar="NAME", help="layer inside a multi-layer file")
     part.add_argument("--crs", metavar="EPSG:N", help="CRS of a layer that has none (no .prj)")
     part.add_argument("--seed", type=int, default=0)
-    part.add_argument("--band", type=float, default=0.05)
+    part.add_argument(
+        "--band",
+        type=float,
+        default=0.02,
+        help="relative deviation to reach before polishing compactness (default 0.02)",
+    )
     part.set_defaults(func=_cmd_partition)
 
 

@@ -89,7 +89,7 @@ def partition_layer(
     source: str = "layer",
     id_field: str | None = None,
     seed: int = 0,
-    band: float = 0.05,
+    band: float = 0.02,
     progress: Callable[[float, str], None] | None = None,
 ) -> LayerPartition:
     """Partition ``frame`` into ``parts`` contiguous parts balanced on ``weight_field``."""

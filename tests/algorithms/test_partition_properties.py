@@ -95,3 +95,22 @@ def test_infeasible_requests_use_documented_codes(n: int, k: int, seed: int) -> 
         assert exc.message
     else:
         assert all(metrics.part_contiguity(g, labels, k))
+
+
+@SETTINGS
+@given(n=st.integers(20, 60), k=st.integers(2, 6), seed=st.integers(0, 10_000))
+def test_compactness_polish_shortens_cuts_and_keeps_the_worst_part(
+    n: int, k: int, seed: int
+) -> None:
+    graph = voronoi_graph(n, seed)
+    w = np.random.default_rng(seed).integers(10, 120, graph.n).astype(float)
+    plain = BalancedPartitioner(
+        graph, w, n_parts=k, seed=seed, strict=False, compactness_polish=False, exact_max_units=0
+    )
+    polished = BalancedPartitioner(graph, w, n_parts=k, seed=seed, strict=False, exact_max_units=0)
+    a, b = plain.solve(), polished.solve()
+    assert plain.report_ is not None and polished.report_ is not None
+    assert metrics.cut_length(graph, b) <= metrics.cut_length(graph, a) + 1e-9
+    limit = max(plain.report_.max_abs_deviation, plain.band)
+    assert polished.report_.max_abs_deviation <= limit + 1e-9
+    assert polished.report_.all_contiguous
