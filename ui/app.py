@@ -1,0 +1,234 @@
+"""The composition root: builds the window, the controller and the panels and wires them.
+
+``run_app(path, screenshot=None)`` is what ``gridplanner app`` calls. With
+``screenshot`` the window is rendered offscreen to a PNG and the app exits.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from gridplanner.layers.labels import LABEL_FONT_FAMILY
+from gridplanner.layers.selection import Selection
+from gridplanner.layers.style import BASEMAP, state_of, with_state
+from gridplanner.levels import Level
+from gridplanner.ui import map_tools
+from gridplanner.ui.autosave import Autosaver
+from gridplanner.ui.basemap_dialog import BasemapDialog, make_basemap
+from gridplanner.ui.controller import AppController
+from gridplanner.ui.export_dialog import ExportDialog, export_map
+from gridplanner.ui.findings_panel import Finding
+from gridplanner.ui.i18n import install_language, t
+from gridplanner.ui.main_window import MainWindow
+
+
+@dataclass
+class App:
+    """The wired application (what tests drive)."""
+
+    window: MainWindow
+    controller: AppController
+    selection: Selection
+    settings: QSettings
+
+    def set_language(self, lang: str) -> None:
+        lang = install_language(lang)
+        self.settings.setValue("language", lang)
+        self.window.actions_by_key[f"lang_{lang}"].setChecked(True)
+        self.window.retranslate()
+        self.window.canvas.set_language(lang)
+        self.controller._update_title()
+        self._show_selected()
+
+    def show_findings(self, findings: list[Finding]) -> None:
+        """Fill the findings dock (the audit calls this)."""
+        self.window.findings_panel.set_findings(findings)
+
+    def _show_selected(self) -> None:
+        ids = self.selection.ids
+        node = ids[0] if len(ids) == 1 else None
+        self.window.properties_panel.show_node(
+            self.controller.project, node, self.controller.rollups
+        )
+
+
+def config_dir() -> Path:
+    override = os.environ.get("GRIDPLANNER_CONFIG_DIR")
+    if override:
+        return Path(override)
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
+    return Path(base or Path.home() / ".config" / "gridplanner")
+
+
+def ensure_application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("gridplanner")
+        app.setOrganizationName("gridplanner")
+    if LABEL_FONT_FAMILY in QFontDatabase.families():
+        font = QFont(LABEL_FONT_FAMILY)
+        font.setPointSizeF(9.5)
+        QApplication.setFont(font)
+    return app  # type: ignore[return-value]
+
+
+def create_app(config: Path | None = None, lang: str | None = None) -> App:
+    """Build and wire everything (the one place that knows all the parts)."""
+    ensure_application()
+    folder = config or config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = QSettings(str(folder / "gridplanner.ini"), QSettings.Format.IniFormat)
+    install_language(lang or str(settings.value("language", "zh")))
+    selection = Selection()
+    window = MainWindow(selection)
+    controller = AppController(window, settings, Autosaver(folder / "autosave"))
+    app = App(window, controller, selection, settings)
+    _wire(app)
+    app.set_language(lang or str(settings.value("language", "zh")))
+    return app
+
+
+def _wire(app: App) -> None:
+    window, controller, selection, canvas = (
+        app.window,
+        app.controller,
+        app.selection,
+        app.window.canvas,
+    )
+    actions = window.actions_by_key
+    layer_panel = window.layer_panel
+
+    def layers_changed(states: tuple) -> None:
+        canvas.set_layers(states)
+        window.legend_panel.show_states(states)
+
+    layer_panel.layersChanged.connect(layers_changed)
+    layer_panel.activeLevelChanged.connect(lambda key: setattr(canvas, "active_level", Level(key)))
+    window.tree_panel.zoomRequested.connect(canvas.zoom_to_selection)
+    selection.changed.connect(lambda _source: app._show_selected())
+
+    def cursor_moved(x: float, y: float) -> None:
+        if canvas.data is not None:
+            lon, lat = canvas.data.to_lonlat(x, y)
+            window.coords_label.setText(f"{t('经度')} {lon:.6f}°  {t('纬度')} {lat:.6f}°")
+
+    def view_changed() -> None:
+        window.scale_label.setText(f"{t('比例尺')} 1:{canvas.view.scale_denominator():,.0f}")
+
+    canvas.cursorMoved.connect(cursor_moved)
+    canvas.viewChanged.connect(view_changed)
+    canvas.renderFinished.connect(lambda ms: window.render_label.setText(f"{ms:.0f} ms"))
+    canvas.renderFailed.connect(
+        lambda error: window.show_status(t("绘制失败") + ": " + error.splitlines()[-1])
+    )
+
+    def finding_activated(finding: Finding) -> None:
+        if canvas.data is None or getattr(finding, "geometry", None) is None:
+            return
+        local = canvas.data.project_geometry(finding.geometry)
+        canvas.set_highlight(local)
+        canvas.zoom_to_bounds(tuple(local.bounds), 0.5)
+
+    window.findings_panel.findingActivated.connect(finding_activated)
+    props = window.properties_panel
+    props.renameRequested.connect(controller.rename)
+    props.kindRequested.connect(controller.set_kind)
+    props.sizingRequested.connect(controller.set_sizing)
+
+    actions["open"].triggered.connect(lambda: controller.open())
+    actions["save"].triggered.connect(controller.save)
+    actions["save_as"].triggered.connect(lambda: controller.save_as())
+    actions["quit"].triggered.connect(window.close)
+    window.recentChosen.connect(controller.open)
+    stack = controller.undo_stack
+    actions["undo"].triggered.connect(stack.undo)
+    actions["redo"].triggered.connect(stack.redo)
+    stack.canUndoChanged.connect(actions["undo"].setEnabled)
+    stack.canRedoChanged.connect(actions["redo"].setEnabled)
+    actions["undo"].setEnabled(False)
+    actions["redo"].setEnabled(False)
+    actions["zoom_full"].triggered.connect(canvas.zoom_full)
+    actions["zoom_selection"].triggered.connect(canvas.zoom_to_selection)
+    actions["zoom_in"].triggered.connect(lambda: canvas.zoom_by(2.0))
+    actions["zoom_out"].triggered.connect(lambda: canvas.zoom_by(0.5))
+    tools = {
+        "tool_pan": map_tools.PanTool,
+        "tool_select": map_tools.SelectTool,
+        "tool_zoom_box": map_tools.ZoomBoxTool,
+        "tool_identify": map_tools.IdentifyTool,
+    }
+    for key, tool in tools.items():
+        actions[key].triggered.connect(lambda _=False, k=tool: canvas.set_tool(k(canvas)))
+    window.languageChosen.connect(app.set_language)
+
+    def apply_basemap() -> None:
+        source = make_basemap(app.settings, lambda: canvas.refresh(delay_ms=100))
+        canvas.set_basemap(source)
+        states = with_state(canvas.layers, BASEMAP, visible=source is not None)
+        layer_panel.states = states
+        layer_panel.retranslate()
+        layers_changed(states)
+
+    def basemap_dialog() -> None:
+        if BasemapDialog(app.settings, window).exec():
+            apply_basemap()
+
+    actions["basemap"].triggered.connect(basemap_dialog)
+    if str(app.settings.value("basemap/mode", "none")) != "none":
+        apply_basemap()
+
+    def export() -> None:
+        request = canvas.request()
+        if request is None:
+            return
+        dialog = ExportDialog(canvas.view.scale_denominator(), window)
+        if not dialog.exec():
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            window, t("导出地图"), "地图.png", "PNG (*.png);;PDF (*.pdf)"
+        )
+        if path:
+            scale, dpi, size = dialog.values()
+            title = controller.project.name if controller.project else ""
+            export_map(request, path, scale, dpi, size, title)
+            window.show_status(t("已导出") + f" {path}")
+
+    actions["export"].triggered.connect(export)
+
+    def closing(event: QCloseEvent) -> None:
+        if not controller.close():
+            event.ignore()
+
+    window.closing.connect(closing)
+    assert state_of(canvas.layers, BASEMAP) is not None
+
+
+def run_app(project: str | None, screenshot: str | None = None) -> int:
+    """Open the window (on ``project`` if given); with ``screenshot`` save a PNG and exit."""
+    if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    qt_app = ensure_application()
+    app = create_app()
+    app.window.interactive = not screenshot
+    if project and not app.controller.open(project):
+        return 2
+    app.window.show()
+    if screenshot:
+        qt_app.processEvents()
+        app.window.canvas.zoom_full()
+        app.window.canvas.wait_while_rendering()
+        if not app.window.grab().save(screenshot):
+            print(f"gridplanner: could not write {screenshot}", file=sys.stderr)
+            return 2
+        app.controller.undo_stack.setClean()
+        app.window.close()
+        return 0
+    return int(qt_app.exec())

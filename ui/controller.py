@@ -1,0 +1,300 @@
+"""The application controller: open, save, autosave, recovery, undo — talking to a passive view.
+
+The view (the main window, or a fake in tests) offers a few verbs (see
+:class:`View`); everything else — the project, its rollups and render snapshot,
+the undo stack, recent files — lives here.
+"""
+
+from __future__ import annotations
+
+import gc
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Protocol, SupportsInt
+
+import pandas as pd
+from PySide6.QtCore import (
+    QObject,
+    QRunnable,
+    QSettings,
+    QThreadPool,
+    QTimer,
+    Signal,
+    SignalInstance,
+)
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from gridplanner.errors import GridPlannerError
+from gridplanner.layers.snapshot import MapData, build_map_data
+from gridplanner.levels import NodeKind
+from gridplanner.model import Project
+from gridplanner.rollups import compute_rollups
+from gridplanner.settings import Sizing
+from gridplanner.store import load_project, save_project
+from gridplanner.ui import commands
+from gridplanner.ui.autosave import Autosaver, copy_project
+from gridplanner.ui.i18n import t
+
+MAX_RECENT = 8
+AUTOSAVE_MS = 120_000
+
+
+class View(Protocol):
+    def show_error(self, message: str) -> None: ...
+    def show_status(self, message: str) -> None: ...
+    def ask_open_path(self) -> str | None: ...
+    def ask_save_path(self, suggested: str) -> str | None: ...
+    def ask_yes_no(self, question: str) -> bool: ...
+    def ask_save_changes(self) -> str: ...  # "save" | "discard" | "cancel"
+    def show_project(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None: ...
+    def update_attributes(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None: ...
+    def set_title(self, title: str) -> None: ...
+    def set_recent(self, paths: list[str]) -> None: ...
+
+
+def _int_value(value: object) -> int:
+    """``int(value)`` for a QSettings value (typed ``object`` by PySide6)."""
+    if not isinstance(value, str | bytes | bytearray | SupportsInt):
+        raise TypeError(f"int() argument must be a string or a number, not {type(value).__name__}")
+    return int(value)
+
+
+class _Task(QRunnable):
+    def __init__(self, work: Callable[[], object], done: SignalInstance) -> None:
+        super().__init__()
+        self.work = work
+        self.done = done
+
+    def run(self) -> None:
+        try:
+            self.work()
+            self.done.emit("")
+        except Exception:
+            self.done.emit(traceback.format_exc(limit=3))
+
+
+class AppController(QObject):
+    projectChanged = Signal()
+    _autosaved = Signal(str)
+
+    def __init__(self, view: View, settings: QSettings, autosaver: Autosaver) -> None:
+        super().__init__()
+        self.view = view
+        self.settings = settings
+        self.autosaver = autosaver
+        self.project: Project | None = None
+        self.path: Path | None = None
+        self.rollups: pd.DataFrame | None = None
+        self.data: MapData | None = None
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(_int_value(settings.value("autosave_ms", AUTOSAVE_MS)))
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self._autosaving = False
+        self._autosaved.connect(self._on_autosaved)
+        self.view.set_recent(self.recent_files())
+
+    # -- files -------------------------------------------------------------------------
+    def open(self, path: str | Path | None = None) -> bool:
+        """Open a project (asking for the path when none is given); False if not opened."""
+        if not self.maybe_save():
+            return False
+        if path is None:
+            chosen = self.view.ask_open_path()
+            if not chosen:
+                return False
+            path = chosen
+        path = Path(path)
+        source = path
+        recovery = self.autosaver.recovery_for(path)
+        if recovery is not None and self.view.ask_yes_no(
+            t("发现该方案未保存的自动备份（程序上次可能异常退出）。是否恢复？")
+        ):
+            source = recovery
+        try:
+            project = load_project(source)
+        except GridPlannerError as exc:
+            self.view.show_error(str(exc))
+            return False
+        self.set_project(project, path)
+        if source != path:
+            self.undo_stack.resetClean()
+            self.undo_stack.push(_Marker(t("从自动备份恢复")))
+            self.view.show_status(t("已从自动备份恢复，请保存"))
+        else:
+            self.autosaver.discard(path)
+        self.add_recent(path)
+        return True
+
+    def set_project(self, project: Project, path: Path | None) -> None:
+        self.project, self.path = project, path
+        self.undo_stack.clear()
+        self.rollups = compute_rollups(project)
+        self.data = build_map_data(project, self.rollups)
+        self.view.show_project(project, self.rollups, self.data)
+        # The plan's many small objects are long-lived: keep the cyclic GC from rescanning
+        # them (a full collection over a county can pause the event loop ~100 ms).
+        gc.collect()
+        gc.freeze()
+        self._update_title()
+        self.projectChanged.emit()
+
+    def save(self) -> bool:
+        if self.project is None:
+            return False
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    def save_as(self, path: str | Path | None = None) -> bool:
+        if self.project is None:
+            return False
+        if path is None:
+            chosen = self.view.ask_save_path(str(self.path or "方案.gpkg"))
+            if not chosen:
+                return False
+            path = chosen
+        path = Path(path)
+        if path.suffix.lower() != ".gpkg":
+            path = path.with_suffix(".gpkg")
+        old = self.path
+        if self._write(path):
+            if old is not None and old != path:
+                self.autosaver.discard(old)
+            self.path = path
+            self.add_recent(path)
+            self._update_title()
+            return True
+        return False
+
+    def _write(self, path: Path) -> bool:
+        assert self.project is not None
+        try:
+            save_project(self.project, path)
+        except GridPlannerError as exc:
+            self.view.show_error(str(exc))
+            return False
+        self.undo_stack.setClean()
+        self.autosaver.discard(path)
+        self.view.show_status(t("已保存") + f" {path}")
+        return True
+
+    def maybe_save(self) -> bool:
+        """Before closing or opening: save, discard or cancel unsaved changes."""
+        if self.project is None or self.undo_stack.isClean():
+            return True
+        answer = self.view.ask_save_changes()
+        if answer == "save":
+            return self.save()
+        if answer == "discard":
+            if self.path is not None:
+                self.autosaver.discard(self.path)
+            return True
+        return False
+
+    def close(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.autosave_timer.stop()
+        QThreadPool.globalInstance().waitForDone(10_000)
+        return True
+
+    # -- autosave ------------------------------------------------------------------------
+    def autosave(self) -> bool:
+        """Write a background copy if there are unsaved changes; True if one started."""
+        if (
+            self.project is None
+            or self.path is None
+            or self.undo_stack.isClean()
+            or self._autosaving
+        ):
+            return False
+        self._autosaving = True
+        snapshot, target = copy_project(self.project), self.path
+        QThreadPool.globalInstance().start(
+            _Task(lambda: self.autosaver.write(snapshot, target), self._autosaved)
+        )
+        return True
+
+    def _on_autosaved(self, error: str) -> None:
+        self._autosaving = False
+        if error:
+            self.view.show_status(t("自动备份失败") + ": " + error.strip().splitlines()[-1])
+        else:
+            self.view.show_status(t("已自动备份"))
+
+    # -- recent files --------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        if not value:
+            return []
+        if not isinstance(value, Iterable):
+            raise TypeError(f"'{type(value).__name__}' object is not iterable")
+        return [str(v) for v in value]
+
+    def add_recent(self, path: Path) -> None:
+        entry = str(path.resolve())
+        recent = [entry, *[p for p in self.recent_files() if p != entry]][:MAX_RECENT]
+        self.settings.setValue("recent_files", recent)
+        self.view.set_recent(recent)
+
+    # -- edits ---------------------------------------------------------------------------
+    def push(self, command: QUndoCommand) -> None:
+        self.undo_stack.push(command)
+
+    def on_change(self, kind: str) -> None:
+        """Called by every command after it changed the project."""
+        assert self.project is not None and self.data is not None
+        self.rollups = compute_rollups(self.project)
+        if kind == "geometry":
+            self.data = build_map_data(self.project, self.rollups)
+        else:
+            self.data = self.data.with_attributes(self.project, self.rollups)
+        self.view.update_attributes(self.project, self.rollups, self.data)
+        self.projectChanged.emit()
+
+    def rename(self, node_id: int, name: str) -> None:
+        if self.project is not None and name != str(self.project.nodes.at[node_id, "name"]):
+            self.push(commands.RenameNode(self.project, self.on_change, node_id, name))
+
+    def set_kind(self, node_id: int, kind: str, dedicated_type: str) -> None:
+        if self.project is None:
+            return
+        nodes = self.project.nodes
+        current_type = nodes.at[node_id, "dedicated_type"]
+        current_type = "" if pd.isna(current_type) else str(current_type)
+        wanted_type = dedicated_type if kind == NodeKind.DEDICATED.value else ""
+        if kind == nodes.at[node_id, "kind"] and wanted_type == current_type:
+            return
+        self.push(
+            commands.SetKind(
+                self.project, self.on_change, node_id, NodeKind(kind), dedicated_type or None
+            )
+        )
+
+    def set_sizing(self, code: str, sizing: Sizing | None) -> None:
+        if self.project is None or self.project.settings.sizing_by_scope.get(code) == sizing:
+            return
+        self.push(commands.SetScopeSizing(self.project, self.on_change, code, sizing))
+
+    def _update_title(self) -> None:
+        name = self.path.name if self.path else (self.project.name if self.project else "")
+        dirty = "" if self.undo_stack.isClean() else " *"
+        self.view.set_title(
+            f"{name}{dirty} — {t('网格化管理规划工具')}" if name else t("网格化管理规划工具")
+        )
+
+
+class _Marker(QUndoCommand):
+    """An undo entry that only marks the plan as changed (e.g. recovered from autosave)."""
+
+    def redo(self) -> None:
+        pass
+
+    def undo(self) -> None:
+        pass

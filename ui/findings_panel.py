@@ -1,0 +1,82 @@
+"""The findings dock: a plain list of findings (id, severity, message, geometry).
+
+The audit (issue 7 and gridplanner.audit) fills it; clicking a row asks the map to
+show the finding's geometry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gridplanner.ui.i18n import t
+
+SEVERITY_COLOURS = {
+    "error": QColor(200, 30, 30),
+    "blocking": QColor(200, 30, 30),
+    "warning": QColor(200, 120, 0),
+}
+
+
+class Finding(Protocol):
+    """What the dock needs of a finding (duck-typed)."""
+
+    id: Any
+    severity: Any
+    message: str
+    geometry: Any  # shapely geometry in CGCS2000 lon/lat, or None
+
+
+class FindingsPanel(QWidget):
+    findingActivated = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.findings: list[Finding] = []
+        self.table = QTableWidget(0, 3)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        self.table.cellClicked.connect(self._on_click)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([t("编号"), t("级别"), t("说明")])
+
+    def set_findings(self, findings: Sequence[Finding]) -> None:
+        self.findings = list(findings)
+        self.table.setRowCount(len(self.findings))
+        for row, finding in enumerate(self.findings):
+            severity = str(getattr(finding.severity, "value", finding.severity))
+            items = [
+                QTableWidgetItem(str(finding.id)),
+                QTableWidgetItem(severity),
+                QTableWidgetItem(str(finding.message)),
+            ]
+            colour = SEVERITY_COLOURS.get(severity.lower())
+            if colour is not None:
+                items[1].setForeground(colour)
+            for column, item in enumerate(items):
+                item.setData(Qt.ItemDataRole.UserRole, row)
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnToContents(0)
+        self.table.resizeColumnToContents(1)
+
+    def _on_click(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self.findings):
+            self.findingActivated.emit(self.findings[row])

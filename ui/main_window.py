@@ -1,0 +1,297 @@
+"""The main window: a passive view (menus, docks, status bar) around the map canvas.
+
+It implements the controller's view verbs (:class:`gridplanner.ui.controller.View`);
+the wiring lives in :mod:`gridplanner.ui.app`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
+
+from gridplanner.layers.selection import Selection
+from gridplanner.layers.snapshot import MapData
+from gridplanner.model import Project
+from gridplanner.ui.canvas import MapCanvas
+from gridplanner.ui.findings_panel import FindingsPanel
+from gridplanner.ui.i18n import t
+from gridplanner.ui.layer_panel import LayerPanel, LegendPanel
+from gridplanner.ui.properties_panel import PropertiesPanel
+from gridplanner.ui.tree_panel import TreePanel
+
+FILTER = "GeoPackage (*.gpkg)"
+
+
+class MainWindow(QMainWindow):
+    closing = Signal(object)  # the QCloseEvent: the app may ignore() it
+    recentChosen = Signal(str)
+    languageChosen = Signal(str)
+
+    def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.resize(1400, 900)
+        self.selection = selection
+        self.canvas = MapCanvas(selection)
+        self.setCentralWidget(self.canvas)
+        self.layer_panel = LayerPanel(self.canvas.layers)
+        self.legend_panel = LegendPanel()
+        self.tree_panel = TreePanel(selection)
+        self.properties_panel = PropertiesPanel()
+        self.findings_panel = FindingsPanel()
+        self.docks: dict[str, QDockWidget] = {}
+        left, right, bottom = (
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        for key, widget, area in (
+            ("layers", self.layer_panel, left),
+            ("legend", self.legend_panel, left),
+            ("tree", self.tree_panel, right),
+            ("properties", self.properties_panel, right),
+            ("findings", self.findings_panel, bottom),
+        ):
+            dock = QDockWidget(self)
+            dock.setObjectName(f"dock_{key}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+        self.resizeDocks(
+            [self.docks["layers"], self.docks["legend"]], [420, 300], Qt.Orientation.Vertical
+        )
+        self.resizeDocks(
+            [self.docks["layers"], self.docks["tree"]], [230, 430], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.docks["findings"]], [130], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.docks["tree"], self.docks["properties"]], [480, 320], Qt.Orientation.Vertical
+        )
+        self.coords_label = QLabel()
+        self.scale_label = QLabel()
+        self.crs_label = QLabel()
+        self.render_label = QLabel()
+        for label in (self.coords_label, self.scale_label, self.crs_label, self.render_label):
+            self.statusBar().addPermanentWidget(label)
+        self._build_actions()
+        self.recent_paths: list[str] = []
+        self.retranslate()
+
+    # -- actions and menus --------------------------------------------------------------
+    def _action(
+        self,
+        key: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        checkable: bool = False,
+    ) -> QAction:
+        action = QAction(self)
+        action.setObjectName(f"action_{key}")
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        self.actions_by_key[key] = action
+        return action
+
+    def _build_actions(self) -> None:
+        self.actions_by_key: dict[str, QAction] = {}
+        a = self._action
+        a("open", QKeySequence.StandardKey.Open)
+        a("save", QKeySequence.StandardKey.Save)
+        a("save_as", QKeySequence.StandardKey.SaveAs)
+        a("export", "Ctrl+P")
+        a("quit", QKeySequence.StandardKey.Quit)
+        a("undo", QKeySequence.StandardKey.Undo)
+        a("redo", QKeySequence.StandardKey.Redo)
+        a("zoom_full", "Ctrl+Shift+F")
+        a("zoom_selection", "Ctrl+J")
+        a("zoom_in", QKeySequence.StandardKey.ZoomIn)
+        a("zoom_out", QKeySequence.StandardKey.ZoomOut)
+        a("basemap")
+        self.tool_group = QActionGroup(self)
+        for key in ("tool_pan", "tool_select", "tool_zoom_box", "tool_identify"):
+            self.tool_group.addAction(a(key, checkable=True))
+        self.actions_by_key["tool_pan"].setChecked(True)
+        self.language_group = QActionGroup(self)
+        for key in ("lang_zh", "lang_en"):
+            self.language_group.addAction(a(key, checkable=True))
+        self.actions_by_key["lang_zh"].setChecked(True)
+        self.actions_by_key["lang_zh"].triggered.connect(lambda: self.languageChosen.emit("zh"))
+        self.actions_by_key["lang_en"].triggered.connect(lambda: self.languageChosen.emit("en"))
+        bar = self.menuBar()
+        self.menus: dict[str, QMenu] = {}
+        self.recent_menu = QMenu(self)
+        layout: dict[str, list[str | None]] = {
+            "file": ["open", "recent", "save", "save_as", None, "export", None, "quit"],
+            "edit": ["undo", "redo"],
+            "view": ["zoom_full", "zoom_selection", "zoom_in", "zoom_out", None, "docks"],
+            "tools": ["tool_pan", "tool_select", "tool_zoom_box", "tool_identify"],
+            "settings": ["basemap"],
+            "language": ["lang_zh", "lang_en"],
+        }
+        for menu_key, entries in layout.items():
+            menu = bar.addMenu("")
+            self.menus[menu_key] = menu
+            for entry in entries:
+                if entry is None:
+                    menu.addSeparator()
+                elif entry == "recent":
+                    menu.addMenu(self.recent_menu)
+                elif entry == "docks":
+                    for dock in self.docks.values():
+                        menu.addAction(dock.toggleViewAction())
+                else:
+                    menu.addAction(self.actions_by_key[entry])
+        toolbar = self.addToolBar("main")
+        toolbar.setObjectName("toolbar_main")
+        self.toolbar = toolbar
+        for toolbar_key in (
+            "open",
+            "save",
+            None,
+            "tool_pan",
+            "tool_select",
+            "tool_zoom_box",
+            "tool_identify",
+            None,
+            "zoom_full",
+            "zoom_selection",
+            None,
+            "undo",
+            "redo",
+        ):
+            if toolbar_key is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.actions_by_key[toolbar_key])
+
+    def retranslate(self) -> None:
+        texts = {
+            "open": t("打开…"),
+            "save": t("保存"),
+            "save_as": t("另存为…"),
+            "export": t("导出地图…"),
+            "quit": t("退出"),
+            "undo": t("撤销"),
+            "redo": t("重做"),
+            "zoom_full": t("全图"),
+            "zoom_selection": t("缩放到选中"),
+            "zoom_in": t("放大"),
+            "zoom_out": t("缩小"),
+            "basemap": t("底图…"),
+            "tool_pan": t("平移"),
+            "tool_select": t("选择"),
+            "tool_zoom_box": t("拉框缩放"),
+            "tool_identify": t("识别"),
+            "lang_zh": "中文",
+            "lang_en": "English",
+        }
+        for key, text in texts.items():
+            self.actions_by_key[key].setText(text)
+        menus = {
+            "file": t("文件"),
+            "edit": t("编辑"),
+            "view": t("视图"),
+            "tools": t("工具"),
+            "settings": t("设置"),
+            "language": t("语言 / Language"),
+        }
+        for key, text in menus.items():
+            self.menus[key].setTitle(text)
+        self.recent_menu.setTitle(t("最近打开"))
+        docks = {
+            "layers": t("图层"),
+            "legend": t("图例"),
+            "tree": t("层级树"),
+            "properties": t("属性"),
+            "findings": t("核查问题"),
+        }
+        for key, text in docks.items():
+            self.docks[key].setWindowTitle(text)
+        self.toolbar.setWindowTitle(t("工具栏"))
+        self.layer_panel.retranslate()
+        self.legend_panel.show_states(self.canvas.layers)
+        self.properties_panel.retranslate()
+        self.findings_panel.retranslate()
+        self.tree_panel.model.retranslate()
+        self.set_recent(self.recent_paths if hasattr(self, "recent_paths") else [])
+
+    # -- view verbs (called by the controller) ---------------------------------------------
+    #: False for screenshots and scripted runs: errors go to stderr, questions get "no".
+    interactive = True
+
+    def show_error(self, message: str) -> None:
+        if not self.interactive:
+            print(f"gridplanner: {message}", file=sys.stderr)
+            return
+        QMessageBox.critical(self, t("错误"), message)
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def ask_open_path(self) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, t("打开方案"), "", FILTER)
+        return path or None
+
+    def ask_save_path(self, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, t("另存为"), suggested, FILTER)
+        return path or None
+
+    def ask_yes_no(self, question: str) -> bool:
+        if not self.interactive:
+            return False
+        answer = QMessageBox.question(self, t("网格化管理规划工具"), question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def ask_save_changes(self) -> str:
+        if not self.interactive:
+            return "discard"
+        answer = QMessageBox.question(
+            self,
+            t("网格化管理规划工具"),
+            t("方案有未保存的修改。是否保存？"),
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(answer, "cancel")
+
+    def show_project(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None:
+        self.selection.clear("app")
+        self.tree_panel.set_project(project, rollups)
+        self.canvas.set_data(data, fit=True)
+        self.properties_panel.show_node(None, None)
+        self.crs_label.setText(f"CGCS2000 · {data.crs}")
+
+    def update_attributes(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None:
+        self.tree_panel.model.update_attributes(project, rollups)
+        self.canvas.set_data(data)
+        node = self.selection.ids[0] if len(self.selection.ids) == 1 else None
+        self.properties_panel.show_node(project, node, rollups)
+
+    def set_title(self, title: str) -> None:
+        self.setWindowTitle(title)
+
+    def set_recent(self, paths: list[str]) -> None:
+        self.recent_paths = list(paths)
+        self.recent_menu.clear()
+        for path in paths:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.recentChosen.emit(p))
+        self.recent_menu.setEnabled(bool(paths))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit(event)
