@@ -8,12 +8,13 @@ the input features with a ``part`` column.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
@@ -91,8 +92,67 @@ def partition_layer(
     seed: int = 0,
     band: float = 0.02,
     progress: Callable[[float, str], None] | None = None,
+    *,
+    capacities: Sequence[float] | None = None,
+    target: float | None = None,
+    existing: npt.ArrayLike | None = None,
+    locked: npt.ArrayLike | None = None,
+    min_change: bool = False,
+    cancel: Callable[[], bool] | None = None,
 ) -> LayerPartition:
-    """Partition ``frame`` into ``parts`` contiguous parts balanced on ``weight_field``."""
+    """Partition ``frame`` into contiguous parts balanced on ``weight_field``.
+
+    ``parts`` equal parts, or one part per entry of ``capacities`` (worker capacity;
+    ``target`` households per capacity unit, default even). ``existing`` labels per
+    feature (-1 none) enable minimal change and ``locked`` (a boolean mask) keeps
+    features in their existing part.
+    """
+    weights = _weights(frame, weight_field, source, id_field)
+    count = len(capacities) if capacities else parts
+    if count < 1 or count > len(frame):
+        raise GridPlannerError(f"{source}: cannot make {count} parts from {len(frame)} features")
+    if locked is not None and existing is None:
+        raise GridPlannerError(f"{source}: locks keep features in their existing part; give one")
+    if min_change and existing is None:
+        raise GridPlannerError(f"{source}: minimal change starts from an existing assignment")
+    if locked is not None and existing is not None:
+        stray = np.asarray(locked, dtype=bool) & (np.asarray(existing) < 0)
+        if stray.any():
+            row = int(np.flatnonzero(stray)[0])
+            label = frame[id_field].iloc[row] if id_field else row
+            raise GridPlannerError(f"{source}: feature {label} is locked but has no existing part")
+    metric = metric_crs_for(frame)
+    geoms = frame.geometry.to_crs(metric).make_valid().to_numpy()
+    graph = build_adjacency(geoms, tolerance=0.01)
+    try:
+        solver = BalancedPartitioner(
+            graph,
+            weights,
+            n_parts=None if capacities else parts,
+            capacities=list(capacities) if capacities else None,
+            target=target if capacities else None,
+            band=band,
+            existing=existing,
+            min_change=min_change,
+            locked_units=locked,
+            seed=seed,
+            strict=False,
+            progress=progress,
+            cancel=cancel,
+        )
+        labels = solver.solve()
+    except InfeasibleError as exc:
+        raise GridPlannerError(f"{source}: {exc}") from exc
+    assert solver.report_ is not None
+    out = frame.copy()
+    out["part"] = labels.astype(np.int64)
+    return LayerPartition(out, solver.report_, metric)
+
+
+def _weights(
+    frame: gpd.GeoDataFrame, weight_field: str, source: str, id_field: str | None
+) -> np.ndarray:
+    """The weight column as floats, refusing missing fields and bad values by name."""
     if weight_field not in frame.columns:
         fields = ", ".join(map(str, frame.columns[:-1]))
         raise GridPlannerError(f"{source}: no field {weight_field!r}; fields are {fields}")
@@ -111,28 +171,7 @@ def partition_layer(
         if not frame[id_field].is_unique:
             dup = frame[id_field][frame[id_field].duplicated()].iloc[0]
             raise GridPlannerError(f"{source}: id field {id_field} has duplicate value {dup!r}")
-    if parts < 1 or parts > len(frame):
-        raise GridPlannerError(f"{source}: cannot make {parts} parts from {len(frame)} features")
-    metric = metric_crs_for(frame)
-    geoms = frame.geometry.to_crs(metric).make_valid().to_numpy()
-    graph = build_adjacency(geoms, tolerance=0.01)
-    try:
-        solver = BalancedPartitioner(
-            graph,
-            weights.to_numpy(dtype=float),
-            n_parts=parts,
-            band=band,
-            seed=seed,
-            strict=False,
-            progress=progress,
-        )
-        labels = solver.solve()
-    except InfeasibleError as exc:
-        raise GridPlannerError(f"{source}: {exc}") from exc
-    assert solver.report_ is not None
-    out = frame.copy()
-    out["part"] = labels.astype(np.int64)
-    return LayerPartition(out, solver.report_, metric)
+    return weights.to_numpy(dtype=float)
 
 
 def write_layer(frame: gpd.GeoDataFrame, path: str | Path) -> None:

@@ -470,30 +470,12 @@ def _balance_extended(
     progress: Any,
     cancel: Any,
 ) -> tuple[Any, Any, str, list[str] | None]:
-    """Capacities, an existing assignment, locks: the same partitioner, more inputs.
-
-    The weight checks, the metric CRS and the adjacency graph are those of
-    :func:`partition_layer` (which takes neither capacities nor existing labels).
-    """
+    """Capacities, an existing assignment, locks: fields → arrays for :func:`partition_layer`."""
     import numpy as np
-    import pandas as pd
 
-    from gridplanner.algorithms import BalancedPartitioner, InfeasibleError, build_adjacency
     from gridplanner.errors import GridPlannerError
-    from gridplanner.layer_partition import metric_crs_for
+    from gridplanner.layer_partition import partition_layer
 
-    if weight not in frame.columns:
-        fields = ", ".join(map(str, frame.columns[:-1]))
-        raise GridPlannerError(f"{label}: no field {weight!r}; fields are {fields}")
-    weights = pd.to_numeric(frame[weight], errors="coerce")
-    bad = weights.isna() | (weights < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        name = frame[id_field].iloc[row] if id_field else row
-        raise GridPlannerError(
-            f"{label}: feature {name} has field {weight}={frame[weight].iloc[row]}; "
-            "weights must be non-negative numbers"
-        )
     existing = None
     known: list[str] = []
     if existing_field:
@@ -512,45 +494,26 @@ def _balance_extended(
             )
     locked = None
     if locked_field:
-        if existing is None:
-            raise GridPlannerError(
-                f"{label}: locks keep units in their existing grid; give the existing grid field"
-            )
         locked = np.array([_truthy(v) for v in frame[locked_field]], dtype=bool)
-        if (locked & (existing < 0)).any():
-            row = int(np.flatnonzero(locked & (existing < 0))[0])
-            name = frame[id_field].iloc[row] if id_field else row
-            raise GridPlannerError(f"{label}: feature {name} is locked but has no existing grid")
-    if min_change and existing is None:
-        raise GridPlannerError(f"{label}: minimal change starts from the existing grid field")
-    count = len(capacities) or parts
-    if count < 1 or count > len(frame):
-        raise GridPlannerError(f"{label}: cannot make {count} parts from {len(frame)} features")
-    metric = metric_crs_for(frame)
-    geoms = frame.geometry.to_crs(metric).make_valid().to_numpy()
-    graph = build_adjacency(geoms, tolerance=0.01)
-    try:
-        solver = BalancedPartitioner(
-            graph,
-            weights.to_numpy(dtype=float),
-            n_parts=None if capacities else parts,
-            capacities=capacities or None,
-            target=target if capacities else None,
-            band=band,
-            existing=existing,
-            min_change=min_change,
-            locked_units=locked,
-            seed=seed,
-            strict=False,
-            progress=progress,
-            cancel=cancel,
-        )
-        labels = solver.solve()
-    except InfeasibleError as exc:
-        raise GridPlannerError(f"{label}: {exc}") from exc
-    assert solver.report_ is not None
+    result = partition_layer(
+        frame,
+        weight,
+        parts,
+        source=label,
+        id_field=id_field,
+        seed=seed,
+        band=band,
+        progress=progress,
+        capacities=capacities or None,
+        target=target,
+        existing=existing,
+        locked=locked,
+        min_change=min_change,
+        cancel=cancel,
+    )
     names = known if existing_field else None
-    return np.asarray(labels, dtype=np.int64), solver.report_, metric, names
+    labels = result.features["part"].to_numpy(dtype=np.int64)
+    return labels, result.report, result.metric_crs, names
 
 
 def _truthy_present(value: Any) -> bool:
