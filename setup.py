@@ -73,7 +73,8 @@ setup(
     ],
     extras_require={
         # Peers the balancing benchmark compares against (benchmarks/balance.py).
-        "bench": ["pymetis>=2023.1", "gerrychain>=0.3"],
+        # libpysal ships real polygon layers (Georgia counties, NC SIDS) used as test data.
+        "bench": ["pymetis>=2023.1", "gerrychain>=0.3", "libpysal>=4.10"],
         "dev": [
             "pytest>=8",
             "pytest-qt>=4.4",
