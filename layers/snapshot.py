@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -99,7 +100,32 @@ class MapData:
 
     def with_attributes(self, project: Project, rollups: pd.DataFrame) -> MapData:
         """A copy with fresh names, rollups and colours and the same geometry."""
-        return replace(self, attributes=build_attributes(project, rollups, self.levels))
+        return replace(self, attributes=build_attributes(project, rollups, self.levels, self))
+
+    def with_levels(
+        self, project: Project, rollups: pd.DataFrame, changed: Iterable[Level]
+    ) -> MapData:
+        """A copy with the ``changed`` levels re-projected and fresh attributes; the other
+        levels (their geometry, index and cached paths) are shared, so an edit that
+        reshapes a few grids doesn't rebuild the whole map."""
+        changed = set(changed)
+        if not changed:
+            return self.with_attributes(project, rollups)
+
+        def to_local(geoms: np.ndarray) -> np.ndarray:
+            def move(coords: np.ndarray) -> np.ndarray:
+                x, y = self.from_lonlat(coords[:, 0], coords[:, 1])
+                return np.column_stack([x, y])
+
+            return shapely.transform(geoms, move)
+
+        levels = {
+            level: level_geometry(project, level, to_local) if level in changed else geo
+            for level, geo in self.levels.items()
+        }
+        return replace(
+            self, levels=levels, attributes=build_attributes(project, rollups, levels, self)
+        )
 
     def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
         """Local metres → CGCS2000 longitude/latitude."""
@@ -179,21 +205,7 @@ def build_map_data(project: Project, rollups: pd.DataFrame) -> MapData:
 
         return shapely.transform(geoms, move)
 
-    levels: dict[Level, LevelGeometry] = {}
-    nodes = project.nodes
-    for level in LEVELS:
-        frame = nodes[nodes["level"] == level.value]
-        frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-        geoms = shapely.orient_polygons(to_local(frame.geometry.values.to_numpy()))
-        levels[level] = LevelGeometry(
-            level=level,
-            ids=frame.index.to_numpy(dtype=np.int64),
-            geoms=geoms,
-            rings=rings_of(geoms),
-            tree=shapely.STRtree(geoms),
-            label_xy=shapely.get_coordinates(shapely.point_on_surface(geoms)).reshape(-1, 2),
-            size=np.sqrt(shapely.area(geoms)),
-        )
+    levels = {level: level_geometry(project, level, to_local) for level in LEVELS}
     buildings = project.buildings
     bxy = shapely.get_coordinates(buildings.geometry.values.to_numpy())
     if len(bxy):
@@ -226,8 +238,30 @@ def build_map_data(project: Project, rollups: pd.DataFrame) -> MapData:
     )
 
 
+def level_geometry(
+    project: Project, level: Level, to_local: Callable[[np.ndarray], np.ndarray]
+) -> LevelGeometry:
+    """One level's polygons projected to local metres, indexed."""
+    nodes = project.nodes
+    frame = nodes[nodes["level"] == level.value]
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    geoms = shapely.orient_polygons(to_local(frame.geometry.values.to_numpy()))
+    return LevelGeometry(
+        level=level,
+        ids=frame.index.to_numpy(dtype=np.int64),
+        geoms=geoms,
+        rings=rings_of(geoms),
+        tree=shapely.STRtree(geoms),
+        label_xy=shapely.get_coordinates(shapely.point_on_surface(geoms)).reshape(-1, 2),
+        size=np.sqrt(shapely.area(geoms)),
+    )
+
+
 def build_attributes(
-    project: Project, rollups: pd.DataFrame, levels: dict[Level, LevelGeometry]
+    project: Project,
+    rollups: pd.DataFrame,
+    levels: dict[Level, LevelGeometry],
+    previous: MapData | None = None,
 ) -> Attributes:
     """Names, rollups and categorical colours per level, aligned with the geometry."""
     nodes = project.nodes
@@ -246,7 +280,10 @@ def build_attributes(
         out["dedicated"][level] = (
             nodes["kind"].reindex(ids) == NodeKind.DEDICATED.value
         ).to_numpy()
-        out["colour"][level] = _greedy_colours(geo)
+        kept = previous is not None and previous.levels.get(level) is geo
+        out["colour"][level] = (
+            previous.attributes.colour[level] if kept else _greedy_colours(geo)  # type: ignore[union-attr]
+        )
     units = levels[Level.GRID_UNIT]
     grids = levels[Level.GRID]
     parents = nodes["parent_id"].reindex(units.ids)

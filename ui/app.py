@@ -20,9 +20,11 @@ from gridplanner.layers.selection import Selection
 from gridplanner.layers.style import BASEMAP, state_of, with_state
 from gridplanner.levels import Level
 from gridplanner.ui import map_tools
+from gridplanner.ui.audit_exchange import AuditWorkflow, ExportDataDialog, PushDialog
 from gridplanner.ui.autosave import Autosaver
 from gridplanner.ui.basemap_dialog import BasemapDialog, make_basemap
 from gridplanner.ui.controller import AppController
+from gridplanner.ui.editor import Editor, wire_editing
 from gridplanner.ui.export_dialog import ExportDialog, export_map
 from gridplanner.ui.findings_panel import Finding
 from gridplanner.ui.i18n import install_language, t
@@ -37,6 +39,8 @@ class App:
     controller: AppController
     selection: Selection
     settings: QSettings
+    editor: Editor | None = None
+    audit: AuditWorkflow | None = None
 
     def set_language(self, lang: str) -> None:
         lang = install_language(lang)
@@ -92,6 +96,8 @@ def create_app(config: Path | None = None, lang: str | None = None) -> App:
     controller = AppController(window, settings, Autosaver(folder / "autosave"))
     app = App(window, controller, selection, settings)
     _wire(app)
+    app.editor = wire_editing(app)
+    app.audit = _wire_audit(app)
     app.set_language(lang or str(settings.value("language", "zh")))
     return app
 
@@ -209,6 +215,33 @@ def _wire(app: App) -> None:
 
     window.closing.connect(closing)
     assert state_of(canvas.layers, BASEMAP) is not None
+
+
+def _wire_audit(app: App) -> AuditWorkflow:
+    workflow = AuditWorkflow(app)
+    window = app.window
+    actions = window.actions_by_key
+    actions["audit"].triggered.connect(workflow.run_audit)
+    window.findings_panel.fixRequested.connect(workflow.apply_fix)
+
+    def export_data() -> None:
+        dialog = ExportDataDialog(window)
+        if dialog.exec() and dialog.out.text():
+            workflow.export(
+                dialog.format.currentText(),
+                dialog.out.text(),
+                dialog.personal.isChecked(),
+                dialog.allow.isChecked(),
+            )
+
+    def push() -> None:
+        dialog = PushDialog(window)
+        if dialog.exec() and dialog.url.text():
+            workflow.push(dialog.url.text(), dialog.token.text(), dialog.allow.isChecked())
+
+    actions["export_data"].triggered.connect(export_data)
+    actions["push"].triggered.connect(push)
+    return workflow
 
 
 def run_app(project: str | None, screenshot: str | None = None) -> int:

@@ -9,6 +9,8 @@ scaled to the current view, so panning and zooming never wait for a render.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import shapely
@@ -50,10 +52,14 @@ from gridplanner.layers.style import LayerState, default_layers, state_of
 from gridplanner.layers.view import MapView
 from gridplanner.levels import LEVELS, Level
 from gridplanner.ui.canvas_input import WHEEL_ZOOM, map_event, navigate_by_key
+from gridplanner.ui.canvas_overlay import Overlay, paint_overlay
 from gridplanner.ui.i18n import current_language, t
 from gridplanner.ui.map_tools import MapEvent, MapTool, PanTool
 from gridplanner.ui.render_job import RenderJob, RenderSignals
 
+Snapper = Callable[[float, float, float], tuple[float, float, str] | None]
+#: Snapping reaches this many pixels from the pointer.
+SNAP_PIXELS = 10
 SELECTION_COLOUR = QColor(0, 200, 255)
 HIGHLIGHT_COLOUR = QColor(255, 0, 160)
 
@@ -99,6 +105,9 @@ class MapCanvas(QWidget):
         self._highlight = QPainterPath()
         self._highlight_points: np.ndarray = np.zeros((0, 2))
         self._middle_last: tuple[float, float] | None = None
+        self.overlay = Overlay()
+        #: (lon, lat, tolerance m) -> (lon, lat, kind) or None; set by the app for snapping.
+        self.snapper: Snapper | None = None
         self.tool: MapTool = PanTool(self)
         self.tool.activate()
         selection.changed.connect(self._on_selection)
@@ -106,9 +115,11 @@ class MapCanvas(QWidget):
     # -- state -----------------------------------------------------------------------
     def set_data(self, data: MapData | None, fit: bool = False) -> None:
         """Show a new snapshot (``fit``: zoom to its full extent)."""
-        geometry_changed = self.data is None or data is None or data.levels is not self.data.levels
+        # Path cache keys carry each level's version, so an edit that re-projects a few
+        # levels keeps the others' cached paths; a new project starts afresh.
+        new_project = self.data is None or data is None or data.reference is not self.data.reference
         self.data = data
-        if geometry_changed:
+        if new_project:
             self.cache.clear()
         if fit and data is not None:
             self.view = self.view.fitted(data.extent)
@@ -130,6 +141,7 @@ class MapCanvas(QWidget):
 
     def set_tool(self, tool: MapTool) -> None:
         self.tool.deactivate()
+        self.set_overlay(None)
         self.tool = tool
         tool.activate()
 
@@ -227,10 +239,31 @@ class MapCanvas(QWidget):
             for x, y in self._highlight_points:
                 px, py = self.view.to_pixel(x, y)
                 painter.drawEllipse(QPointF(px, py), 8, 8)
+        paint_overlay(painter, self.view, self.overlay)
         if self._rubber is not None:
             painter.setPen(QPen(QColor(30, 30, 30), 1, Qt.PenStyle.DashLine))
             painter.setBrush(QColor(0, 120, 255, 40))
             painter.drawRect(self._rubber)
+
+    def set_overlay(self, overlay: Overlay | None) -> None:
+        """What the current tool's gesture looks like (None: nothing)."""
+        self.overlay = overlay or Overlay()
+        self.update()
+
+    def resolve(self, event: MapEvent) -> MapEvent:
+        """Add lon/lat, and snap the point when the current tool wants snapping."""
+        if self.data is None:
+            return event
+        lon, lat = self.data.to_lonlat(event.x, event.y)
+        if self.tool.snapping and self.snapper is not None:
+            snapped = self.snapper(lon, lat, SNAP_PIXELS * self.view.mpp)
+            if snapped is not None:
+                lon, lat, kind = snapped
+                x, y = self.data.from_lonlat(np.array([lon]), np.array([lat]))
+                return replace(
+                    event, x=float(x[0]), y=float(y[0]), lon=lon, lat=lat, snap=kind
+                )
+        return replace(event, lon=lon, lat=lat)
 
     def set_rubber_band(self, rect: QRectF | None) -> None:
         self._rubber = rect
@@ -338,7 +371,7 @@ class MapCanvas(QWidget):
         if event.button() == Qt.MouseButton.MiddleButton:
             self._middle_last = (event.position().x(), event.position().y())
             return
-        self.tool.press(map_event(self.view, event))
+        self.tool.press(self.resolve(map_event(self.view, event)))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         mapped = map_event(self.view, event, "none")
@@ -348,13 +381,13 @@ class MapCanvas(QWidget):
             self.pan_pixels(mapped.px - lx, mapped.py - ly)
             self._middle_last = (mapped.px, mapped.py)
             return
-        self.tool.move(mapped)
+        self.tool.move(self.resolve(mapped))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.MiddleButton:
             self._middle_last = None
             return
-        self.tool.release(map_event(self.view, event))
+        self.tool.release(self.resolve(map_event(self.view, event)))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0

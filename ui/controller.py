@@ -8,6 +8,8 @@ the undo stack, recent files — lives here.
 from __future__ import annotations
 
 import gc
+import os
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,9 +18,7 @@ from typing import Protocol, SupportsInt
 import pandas as pd
 from PySide6.QtCore import (
     QObject,
-    QRunnable,
     QSettings,
-    QThreadPool,
     QTimer,
     Signal,
     SignalInstance,
@@ -34,6 +34,8 @@ from gridplanner.settings import Sizing
 from gridplanner.store import load_project, save_project
 from gridplanner.ui import commands
 from gridplanner.ui.autosave import Autosaver, copy_project
+from gridplanner.ui.edit_session import EditSession
+from gridplanner.ui.history import keep_version_snapshot, record_snapshot
 from gridplanner.ui.i18n import t
 
 MAX_RECENT = 8
@@ -43,12 +45,15 @@ AUTOSAVE_MS = 120_000
 class View(Protocol):
     def show_error(self, message: str) -> None: ...
     def show_status(self, message: str) -> None: ...
+    def show_warning(self, message: str) -> None: ...
     def ask_open_path(self) -> str | None: ...
     def ask_save_path(self, suggested: str) -> str | None: ...
     def ask_yes_no(self, question: str) -> bool: ...
     def ask_save_changes(self) -> str: ...  # "save" | "discard" | "cancel"
     def show_project(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None: ...
-    def update_attributes(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None: ...
+    def update_attributes(
+        self, project: Project, rollups: pd.DataFrame, data: MapData, structure: bool = False
+    ) -> None: ...
     def set_title(self, title: str) -> None: ...
     def set_recent(self, paths: list[str]) -> None: ...
 
@@ -60,18 +65,13 @@ def _int_value(value: object) -> int:
     return int(value)
 
 
-class _Task(QRunnable):
-    def __init__(self, work: Callable[[], object], done: SignalInstance) -> None:
-        super().__init__()
-        self.work = work
-        self.done = done
-
-    def run(self) -> None:
-        try:
-            self.work()
-            self.done.emit("")
-        except Exception:
-            self.done.emit(traceback.format_exc(limit=3))
+def _run_and_report(work: Callable[[], object], done: SignalInstance) -> None:
+    """Run ``work`` (on a worker thread) and report "" or the error through ``done``."""
+    try:
+        work()
+        done.emit("")
+    except Exception:
+        done.emit(traceback.format_exc(limit=3))
 
 
 class AppController(QObject):
@@ -94,7 +94,9 @@ class AppController(QObject):
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
         self._autosaving = False
+        self._autosave_thread: threading.Thread | None = None
         self._autosaved.connect(self._on_autosaved)
+        self.edits = EditSession(self, view)
         self.view.set_recent(self.recent_files())
 
     # -- files -------------------------------------------------------------------------
@@ -132,6 +134,7 @@ class AppController(QObject):
     def set_project(self, project: Project, path: Path | None) -> None:
         self.project, self.path = project, path
         self.undo_stack.clear()
+        self.edits.reset()
         self.rollups = compute_rollups(project)
         self.data = build_map_data(project, self.rollups)
         self.view.show_project(project, self.rollups, self.data)
@@ -172,9 +175,17 @@ class AppController(QObject):
 
     def _write(self, path: Path) -> bool:
         assert self.project is not None
+        self.edits.flush()
+        recorded = None
+        if not self.undo_stack.isClean() or not self.project.history:
+            recorded = self.project.record_version(self.author(), self.unsaved_summary())
         try:
+            keep_version_snapshot(path, self.project)
             save_project(self.project, path)
-        except GridPlannerError as exc:
+            record_snapshot(path, self.project)
+        except (GridPlannerError, OSError) as exc:
+            if recorded is not None:
+                self.project.history.remove(recorded)
             self.view.show_error(str(exc))
             return False
         self.undo_stack.setClean()
@@ -199,8 +210,25 @@ class AppController(QObject):
         if not self.maybe_save():
             return False
         self.autosave_timer.stop()
-        QThreadPool.globalInstance().waitForDone(10_000)
+        self.wait_for_autosave(10.0)
         return True
+
+    def author(self) -> str:
+        """Who saves: the "author" setting, else the login name."""
+        name = str(self.settings.value("author", "") or "")
+        return name or os.environ.get("USER") or os.environ.get("USERNAME") or "gridplanner"
+
+    def unsaved_summary(self) -> str:
+        """The undo entries since the last save, as one line for the history."""
+        stack = self.undo_stack
+        clean = stack.cleanIndex()
+        start = clean if 0 <= clean <= stack.index() else 0
+        texts = [stack.text(i) for i in range(start, stack.index())]
+        if not texts:
+            return t("保存")
+        head = "；".join(texts[:6])
+        more = f" …（{t('共')} {len(texts)} {t('步')}）" if len(texts) > 6 else ""
+        return head + more
 
     # -- autosave ------------------------------------------------------------------------
     def autosave(self) -> bool:
@@ -214,10 +242,21 @@ class AppController(QObject):
             return False
         self._autosaving = True
         snapshot, target = copy_project(self.project), self.path
-        QThreadPool.globalInstance().start(
-            _Task(lambda: self.autosaver.write(snapshot, target), self._autosaved)
+        # A plain thread, not QThreadPool: pyproj's per-thread PROJ context crashes on a
+        # reused pool thread (see ui/tasks.py); the GeoPackage write builds CRS objects.
+        self._autosave_thread = threading.Thread(
+            target=_run_and_report,
+            args=(lambda: self.autosaver.write(snapshot, target), self._autosaved),
+            name="autosave",
+            daemon=True,
         )
+        self._autosave_thread.start()
         return True
+
+    def wait_for_autosave(self, timeout_s: float = 30.0) -> None:
+        """Block until a running background autosave has finished (tests, closing)."""
+        if self._autosave_thread is not None:
+            self._autosave_thread.join(timeout_s)
 
     def _on_autosaved(self, error: str) -> None:
         self._autosaving = False
@@ -250,6 +289,8 @@ class AppController(QObject):
     def on_change(self, kind: str) -> None:
         """Called by every command after it changed the project."""
         assert self.project is not None and self.data is not None
+        self.edits.flush()
+        self.edits.reset()
         self.rollups = compute_rollups(self.project)
         if kind == "geometry":
             self.data = build_map_data(self.project, self.rollups)

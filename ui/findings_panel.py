@@ -14,13 +14,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from gridplanner.ui.i18n import t
+from gridplanner.ui.i18n import current_language, t
 
 SEVERITY_COLOURS = {
     "error": QColor(200, 30, 30),
@@ -40,23 +41,30 @@ class Finding(Protocol):
 
 class FindingsPanel(QWidget):
     findingActivated = Signal(object)
+    fixRequested = Signal(object)  # the finding whose suggested fix should be applied
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.findings: list[Finding] = []
-        self.table = QTableWidget(0, 3)
+        self.table = QTableWidget(0, 4)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
+        self.fix_button = QPushButton()
+        self.fix_button.setEnabled(False)
+        self.fix_button.clicked.connect(self._on_fix)
+        layout.addWidget(self.fix_button)
         self.table.cellClicked.connect(self._on_click)
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.table.setHorizontalHeaderLabels([t("编号"), t("级别"), t("说明")])
+        self.table.setHorizontalHeaderLabels([t("编号"), t("级别"), t("说明"), t("修复建议")])
+        self.fix_button.setText(t("应用所选问题的修复建议"))
 
     def set_findings(self, findings: Sequence[Finding]) -> None:
         self.findings = list(findings)
@@ -67,6 +75,7 @@ class FindingsPanel(QWidget):
                 QTableWidgetItem(str(finding.id)),
                 QTableWidgetItem(severity),
                 QTableWidgetItem(str(finding.message)),
+                QTableWidgetItem(_fix_text(finding)),
             ]
             colour = SEVERITY_COLOURS.get(severity.lower())
             if colour is not None:
@@ -76,7 +85,21 @@ class FindingsPanel(QWidget):
                 self.table.setItem(row, column, item)
         self.table.resizeColumnToContents(0)
         self.table.resizeColumnToContents(1)
+        self.fix_button.setEnabled(False)
 
     def _on_click(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.findings):
+            self.fix_button.setEnabled(getattr(self.findings[row], "fix", None) is not None)
             self.findingActivated.emit(self.findings[row])
+
+    def _on_fix(self) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.findings):
+            self.fixRequested.emit(self.findings[row])
+
+
+def _fix_text(finding: Finding) -> str:
+    fix = getattr(finding, "fix", None)
+    if fix is None:
+        return ""
+    return fix.summary(current_language()) if hasattr(fix, "summary") else str(fix)

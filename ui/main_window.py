@@ -18,17 +18,21 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QUndoView,
     QWidget,
 )
 
 from gridplanner.layers.selection import Selection
 from gridplanner.layers.snapshot import MapData
+from gridplanner.levels import Level
 from gridplanner.model import Project
 from gridplanner.ui.canvas import MapCanvas
+from gridplanner.ui.edit_ui import EDIT_TOOLS, add_edit_actions, retranslate_edit
 from gridplanner.ui.findings_panel import FindingsPanel
 from gridplanner.ui.i18n import t
 from gridplanner.ui.layer_panel import LayerPanel, LegendPanel
 from gridplanner.ui.properties_panel import PropertiesPanel
+from gridplanner.ui.tally_panel import TallyPanel
 from gridplanner.ui.tree_panel import TreePanel
 
 FILTER = "GeoPackage (*.gpkg)"
@@ -50,6 +54,8 @@ class MainWindow(QMainWindow):
         self.tree_panel = TreePanel(selection)
         self.properties_panel = PropertiesPanel()
         self.findings_panel = FindingsPanel()
+        self.tally_panel = TallyPanel()
+        self.undo_view = QUndoView()
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (
             Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -62,6 +68,8 @@ class MainWindow(QMainWindow):
             ("tree", self.tree_panel, right),
             ("properties", self.properties_panel, right),
             ("findings", self.findings_panel, bottom),
+            ("tallies", self.tally_panel, bottom),
+            ("undo", self.undo_view, left),
         ):
             dock = QDockWidget(self)
             dock.setObjectName(f"dock_{key}")
@@ -74,7 +82,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.docks["layers"], self.docks["tree"]], [230, 430], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.docks["findings"]], [130], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.docks["legend"], self.docks["undo"])
+        self.docks["legend"].raise_()
+        self.resizeDocks([self.docks["findings"]], [170], Qt.Orientation.Vertical)
         self.resizeDocks(
             [self.docks["tree"], self.docks["properties"]], [480, 320], Qt.Orientation.Vertical
         )
@@ -122,6 +132,7 @@ class MainWindow(QMainWindow):
         for key in ("tool_pan", "tool_select", "tool_zoom_box", "tool_identify"):
             self.tool_group.addAction(a(key, checkable=True))
         self.actions_by_key["tool_pan"].setChecked(True)
+        add_edit_actions(self, self.tool_group)
         self.language_group = QActionGroup(self)
         for key in ("lang_zh", "lang_en"):
             self.language_group.addAction(a(key, checkable=True))
@@ -133,7 +144,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu(self)
         layout: dict[str, list[str | None]] = {
             "file": ["open", "recent", "save", "save_as", None, "export", None, "quit"],
-            "edit": ["undo", "redo"],
+            "edit": ["undo", "redo", None, *EDIT_TOOLS, None, "merge", "colour_deviation"],
+            "plan": ["balance", "audit", "history", None, "export_data", "push"],
             "view": ["zoom_full", "zoom_selection", "zoom_in", "zoom_out", None, "docks"],
             "tools": ["tool_pan", "tool_select", "tool_zoom_box", "tool_identify"],
             "settings": ["basemap"],
@@ -201,6 +213,7 @@ class MainWindow(QMainWindow):
         menus = {
             "file": t("文件"),
             "edit": t("编辑"),
+            "plan": t("规划"),
             "view": t("视图"),
             "tools": t("工具"),
             "settings": t("设置"),
@@ -215,10 +228,15 @@ class MainWindow(QMainWindow):
             "tree": t("层级树"),
             "properties": t("属性"),
             "findings": t("核查问题"),
+            "tallies": t("网格统计"),
+            "undo": t("操作历史"),
         }
         for key, text in docks.items():
             self.docks[key].setWindowTitle(text)
         self.toolbar.setWindowTitle(t("工具栏"))
+        retranslate_edit(self)
+        self.tally_panel.retranslate()
+        self.undo_view.setEmptyLabel(t("<打开的方案>"))
         self.layer_panel.retranslate()
         self.legend_panel.show_states(self.canvas.layers)
         self.properties_panel.retranslate()
@@ -238,6 +256,11 @@ class MainWindow(QMainWindow):
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
+
+    def show_warning(self, message: str) -> None:
+        """An edit's warning: in the status bar and above the tally table (not modal)."""
+        self.statusBar().showMessage(message, 15000)
+        self.tally_panel.show_warnings([message])
 
     def ask_open_path(self) -> str | None:
         path, _ = QFileDialog.getOpenFileName(self, t("打开方案"), "", FILTER)
@@ -273,14 +296,26 @@ class MainWindow(QMainWindow):
         self.selection.clear("app")
         self.tree_panel.set_project(project, rollups)
         self.canvas.set_data(data, fit=True)
+        self.show_tallies(project, rollups)
+        self.tally_panel.show_warnings([])
         self.properties_panel.show_node(None, None)
         self.crs_label.setText(f"CGCS2000 · {data.crs}")
 
-    def update_attributes(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None:
-        self.tree_panel.model.update_attributes(project, rollups)
+    def update_attributes(
+        self, project: Project, rollups: pd.DataFrame, data: MapData, structure: bool = False
+    ) -> None:
+        if structure:
+            self.tree_panel.restructure(project, rollups)
+        else:
+            self.tree_panel.model.update_attributes(project, rollups)
         self.canvas.set_data(data)
+        self.show_tallies(project, rollups)
         node = self.selection.ids[0] if len(self.selection.ids) == 1 else None
         self.properties_panel.show_node(project, node, rollups)
+
+    def show_tallies(self, project: Project, rollups: pd.DataFrame) -> None:
+        grids = project.nodes.index[project.nodes["level"] == Level.GRID.value]
+        self.tally_panel.show_tallies(project, rollups.reindex(grids))
 
     def set_title(self, title: str) -> None:
         self.setWindowTitle(title)

@@ -1,11 +1,13 @@
 """Map tools: state objects the canvas forwards mouse and key events to (QGIS-style).
 
 A tool gets a :class:`MapEvent` (map coordinates already resolved) and never edits
-the plan itself; issue 7's editing tools will push one undo command per gesture.
+the plan itself; the editing tools (:mod:`gridplanner.ui.edit_tools`) push one
+undo command per gesture.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,7 +23,13 @@ CLICK_SLOP = 4
 
 @dataclass(frozen=True)
 class MapEvent:
-    """A mouse event in map terms: local metres and pixels, button and modifiers."""
+    """A mouse event in map terms: local metres and pixels, button and modifiers.
+
+    ``lon``/``lat`` are CGCS2000 degrees (what the editing core works in). For a tool
+    with ``snapping`` on, the canvas has already snapped the point: ``x``/``y`` and
+    ``lon``/``lat`` are the snapped position and ``snap`` says onto what ("vertex",
+    "edge" or "none"); ``px``/``py`` stay where the pointer is.
+    """
 
     x: float
     y: float
@@ -30,6 +38,9 @@ class MapEvent:
     button: str = "left"  # left | right | middle | none
     shift: bool = False
     ctrl: bool = False
+    lon: float = math.nan
+    lat: float = math.nan
+    snap: str = "none"
 
 
 class MapTool:
@@ -37,6 +48,8 @@ class MapTool:
 
     name = "tool"
     cursor = Qt.CursorShape.ArrowCursor
+    #: True: the canvas snaps the pointer to unit vertices and edges before forwarding.
+    snapping = False
 
     def __init__(self, canvas: MapCanvas) -> None:
         self.canvas = canvas

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QByteArray,
     QItemSelection,
     QItemSelectionModel,
+    QMimeData,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -25,10 +27,23 @@ from gridplanner.ui.i18n import current_language, t
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = 5  # name, level, households, workers, households per worker
+#: Worker rows (under their grid) have internal id WORKER_OFFSET + worker id.
+WORKER_OFFSET = 1 << 40
+WORKER_MIME = "application/x-gridplanner-worker"
+
+
+def is_worker(key: int) -> bool:
+    return key >= WORKER_OFFSET
 
 
 class HierarchyModel(QAbstractItemModel):
-    """A lazy tree over node ids; internal ids are the node ids (0 is the invisible root)."""
+    """A lazy tree over node ids; internal ids are the node ids (0 is the invisible root).
+
+    Grid workers are listed first under their grid; dragging one onto another grid
+    asks (``workerDropped``) for a move — the model itself never changes the plan.
+    """
+
+    workerDropped = Signal(int, int)  # worker id, grid id
 
     def __init__(self) -> None:
         super().__init__()
@@ -43,10 +58,13 @@ class HierarchyModel(QAbstractItemModel):
         self._workers: dict[int, float] = {}
         self._ratio: dict[int, float] = {}
         self._in_band: dict[int, bool] = {}
+        self._worker_names: dict[int, str] = {}
+        self._worker_capacity: dict[int, float] = {}
 
     def reset(self, project: Project, rollups: pd.DataFrame) -> None:
         """Rebuild the structure from a project (after opening or restructuring)."""
         self.beginResetModel()
+        self._worker_names, self._worker_capacity = {}, {}
         children: dict[int, list[int]] = {0: []}
         parent: dict[int, int] = {}
         for _, node_id in project.iter_tree():
@@ -54,6 +72,22 @@ class HierarchyModel(QAbstractItemModel):
             p = 0 if pd.isna(pid) else int(pid)
             children.setdefault(p, []).append(node_id)
             parent[node_id] = p
+        workers = project.workers
+        staffed = workers[workers["grid_id"].notna()]
+        for worker, grid, name, capacity in zip(
+            staffed.index.tolist(),
+            staffed["grid_id"].astype("int64").tolist(),
+            staffed["name"].astype(str).tolist(),
+            staffed["capacity"].astype(float).tolist(),
+            strict=True,
+        ):
+            if grid in parent:
+                key = WORKER_OFFSET + int(worker)
+                kids = children.setdefault(grid, [])
+                kids.insert(sum(1 for k in kids if is_worker(k)), key)
+                parent[key] = grid
+                self._worker_names[key] = name
+                self._worker_capacity[key] = capacity
         self._children, self._parent = children, parent
         self._row = {k: i for kids in children.values() for i, k in enumerate(kids)}
         nodes = project.nodes
@@ -138,6 +172,8 @@ class HierarchyModel(QAbstractItemModel):
         if not index.isValid():
             return None
         node_id, column = int(index.internalId()), index.column()
+        if is_worker(node_id):
+            return self._worker_data(node_id, column, role)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return self._names.get(node_id, "")
@@ -161,6 +197,54 @@ class HierarchyModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == 4 and out_of_band:
             return QBrush(QColor(200, 30, 30))
         return None
+
+    def _worker_data(self, key: int, column: int, role: int) -> object:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return "👤 " + self._worker_names.get(key, "")
+            if column == 1:
+                return t("网格员")
+            if column == 3:
+                return f"{self._worker_capacity.get(key, 0.0):g}"
+            return ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return t("拖到另一个网格上即可调动")
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(60, 90, 140))
+        return None
+
+    # -- drag and drop of workers ----------------------------------------------------------
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        key = self.node_id(index)
+        if is_worker(key):
+            flags |= Qt.ItemFlag.ItemIsDragEnabled
+        elif self._levels.get(key) is Level.GRID:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
+        return flags
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [WORKER_MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]
+        data = QMimeData()
+        workers = {self.node_id(i) - WORKER_OFFSET for i in indexes if is_worker(self.node_id(i))}
+        data.setData(WORKER_MIME, QByteArray(",".join(map(str, sorted(workers))).encode()))
+        return data
+
+    def dropMimeData(  # type: ignore[override]
+        self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index
+    ) -> bool:
+        grid = self.node_id(parent)
+        if not data.hasFormat(WORKER_MIME) or self._levels.get(grid) is not Level.GRID:
+            return False
+        text = bytes(data.data(WORKER_MIME).data()).decode()
+        for worker in [int(w) for w in text.split(",") if w]:
+            self.workerDropped.emit(worker, grid)
+        return False  # the edit rebuilds the tree; nothing for the view to remove
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -188,6 +272,11 @@ class TreePanel(QWidget):
         self.view.setUniformRowHeights(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setDragEnabled(True)
+        self.view.setAcceptDrops(True)
+        self.view.setDropIndicatorShown(True)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -208,11 +297,30 @@ class TreePanel(QWidget):
             self.view.expand(self.model.index(row, 0, self.model.index(0, 0)))
         self._syncing = False
 
+    def restructure(self, project: Project, rollups: pd.DataFrame) -> None:
+        """Rebuild after an edit moved, added or removed nodes, keeping what was expanded
+        and selected."""
+        expanded = [
+            node
+            for node, kids in self.model._children.items()
+            if node and kids and self.view.isExpanded(self.model.index_of(node))
+        ]
+        self._syncing = True
+        try:
+            self.model.reset(project, rollups)
+            for node in expanded:
+                index = self.model.index_of(node)
+                if index.isValid():
+                    self.view.expand(index)
+        finally:
+            self._syncing = False
+        self._on_selection("edit")
+
     def _on_tree_selection(self, *_: object) -> None:
         if self._syncing:
             return
         rows = self.view.selectionModel().selectedRows(0)
-        ids = [self.model.node_id(i) for i in rows]
+        ids = [self.model.node_id(i) for i in rows if not is_worker(self.model.node_id(i))]
         levels = {self.model.level_of(i) for i in ids}
         if len(levels) > 1:  # one level at a time: keep the level of the current item
             current = self.model.level_of(self.model.node_id(self.view.currentIndex()))

@@ -186,9 +186,7 @@ def test_autosave_and_recovery(
     grid_id = int(controller.project.level(Level.GRID).index[0])
     controller.rename(grid_id, "崩溃前的修改")
     assert controller.autosave()
-    from PySide6.QtCore import QThreadPool
-
-    QThreadPool.globalInstance().waitForDone(30_000)
+    controller.wait_for_autosave(30.0)
     QApplication.processEvents()
     backup = controller.autosaver.path_for(path)
     assert backup.exists()

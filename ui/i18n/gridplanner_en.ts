@@ -451,5 +451,377 @@
         <source>高于目标 40% 以上</source>
         <translation>more than 40% above target</translation>
     </message>
+    <message>
+        <source>&lt;打开的方案&gt;</source>
+        <translation>&lt;opened plan&gt;</translation>
+    </message>
+    <message>
+        <source>与所选版本比较</source>
+        <translation>Compare with selected version</translation>
+    </message>
+    <message>
+        <source>与所选版本相比</source>
+        <translation>Compared with the chosen version</translation>
+    </message>
+    <message>
+        <source>与文件比较…</source>
+        <translation>Compare with file…</translation>
+    </message>
+    <message>
+        <source>个</source>
+        <translation> </translation>
+    </message>
+    <message>
+        <source>个文件</source>
+        <translation>files</translation>
+    </message>
+    <message>
+        <source>个网格</source>
+        <translation>grids</translation>
+    </message>
+    <message>
+        <source>个问题</source>
+        <translation>findings</translation>
+    </message>
+    <message>
+        <source>个阻断</source>
+        <translation>blocking</translation>
+    </message>
+    <message>
+        <source>令牌</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <source>作者</source>
+        <translation>Author</translation>
+    </message>
+    <message>
+        <source>保留现有网格，均衡负荷</source>
+        <translation>Keep grids, even out loads</translation>
+    </message>
+    <message>
+        <source>修复</source>
+        <translation>Fix</translation>
+    </message>
+    <message>
+        <source>修复建议</source>
+        <translation>Suggested fix</translation>
+    </message>
+    <message>
+        <source>共</source>
+        <translation>in all</translation>
+    </message>
+    <message>
+        <source>其他社区的单元未划入（不跨社区调整）</source>
+        <translation>Units of other communities were left out (painting never crosses communities)</translation>
+    </message>
+    <message>
+        <source>删除</source>
+        <translation>removed</translation>
+    </message>
+    <message>
+        <source>包含网格员联系电话</source>
+        <translation>Include workers' phone numbers</translation>
+    </message>
+    <message>
+        <source>历史与比较…</source>
+        <translation>History and compare…</translation>
+    </message>
+    <message>
+        <source>原编码</source>
+        <translation>Old code</translation>
+    </message>
+    <message>
+        <source>原网格</source>
+        <translation>Old grid</translation>
+    </message>
+    <message>
+        <source>取消计算</source>
+        <translation>Cancel run</translation>
+    </message>
+    <message>
+        <source>变化</source>
+        <translation>changed</translation>
+    </message>
+    <message>
+        <source>只能合并网格或网格单元</source>
+        <translation>Only grids or grid units can be merged</translation>
+    </message>
+    <message>
+        <source>合并所选</source>
+        <translation>Merge selected</translation>
+    </message>
+    <message>
+        <source>套索划入</source>
+        <translation>Lasso paint</translation>
+    </message>
+    <message>
+        <source>导出失败</source>
+        <translation>Export failed</translation>
+    </message>
+    <message>
+        <source>导出数据</source>
+        <translation>Export data</translation>
+    </message>
+    <message>
+        <source>导出数据…</source>
+        <translation>Export data…</translation>
+    </message>
+    <message>
+        <source>平台地址</source>
+        <translation>Platform URL</translation>
+    </message>
+    <message>
+        <source>平衡失败</source>
+        <translation>Balancing failed</translation>
+    </message>
+    <message>
+        <source>应用所选问题的修复建议</source>
+        <translation>Apply the selected finding's suggested fix</translation>
+    </message>
+    <message>
+        <source>忽略阻断性核查问题（记录在回执中）</source>
+        <translation>Ignore blocking findings (recorded in the receipt)</translation>
+    </message>
+    <message>
+        <source>忽略阻断性核查问题（记录在案）</source>
+        <translation>Ignore blocking findings (recorded)</translation>
+    </message>
+    <message>
+        <source>拖到另一个网格上即可调动</source>
+        <translation>Drag onto another grid to move this worker</translation>
+    </message>
+    <message>
+        <source>按偏差着色</source>
+        <translation>Colour by deviation</translation>
+    </message>
+    <message>
+        <source>按目标户数重划</source>
+        <translation>Redraw to a target load</translation>
+    </message>
+    <message>
+        <source>按网格数重划</source>
+        <translation>Redraw to a number of grids</translation>
+    </message>
+    <message>
+        <source>接受</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>推送到上级平台</source>
+        <translation>Push to the central platform</translation>
+    </message>
+    <message>
+        <source>推送到平台…</source>
+        <translation>Push to platform…</translation>
+    </message>
+    <message>
+        <source>推送失败</source>
+        <translation>Push failed</translation>
+    </message>
+    <message>
+        <source>推送成功</source>
+        <translation>Pushed</translation>
+    </message>
+    <message>
+        <source>摘要</source>
+        <translation>Summary</translation>
+    </message>
+    <message>
+        <source>操作历史</source>
+        <translation>Undo history</translation>
+    </message>
+    <message>
+        <source>新增</source>
+        <translation>added</translation>
+    </message>
+    <message>
+        <source>新编码</source>
+        <translation>New code</translation>
+    </message>
+    <message>
+        <source>新网格</source>
+        <translation>New grid</translation>
+    </message>
+    <message>
+        <source>方式</source>
+        <translation>Mode</translation>
+    </message>
+    <message>
+        <source>方案历史</source>
+        <translation>Plan history</translation>
+    </message>
+    <message>
+        <source>方案有阻断性核查问题，拒绝导出数据交换包</source>
+        <translation>The plan has blocking audit findings; the exchange package is refused</translation>
+    </message>
+    <message>
+        <source>无法编辑</source>
+        <translation>Cannot edit</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>最小变动（尽量少调整单元）</source>
+        <translation>Minimal change (move as few units as possible)</translation>
+    </message>
+    <message>
+        <source>核查</source>
+        <translation>Audit</translation>
+    </message>
+    <message>
+        <source>核查失败</source>
+        <translation>Audit failed</translation>
+    </message>
+    <message>
+        <source>核查完成</source>
+        <translation>Audit finished</translation>
+    </message>
+    <message>
+        <source>格式</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <source>正在核查…</source>
+        <translation>Auditing…</translation>
+    </message>
+    <message>
+        <source>正在计算…</source>
+        <translation>Computing…</translation>
+    </message>
+    <message>
+        <source>步</source>
+        <translation>steps</translation>
+    </message>
+    <message>
+        <source>每个综合网格的网格数</source>
+        <translation>Grids per comprehensive grid</translation>
+    </message>
+    <message>
+        <source>没有变化</source>
+        <translation>No change</translation>
+    </message>
+    <message>
+        <source>沿线拆分</source>
+        <translation>Split along line</translation>
+    </message>
+    <message>
+        <source>注意</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>涉及</source>
+        <translation>covering</translation>
+    </message>
+    <message>
+        <source>版本</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>画笔划入</source>
+        <translation>Brush paint</translation>
+    </message>
+    <message>
+        <source>目标户/人</source>
+        <translation>Target households per worker</translation>
+    </message>
+    <message>
+        <source>线没有穿过任何要素</source>
+        <translation>The line crosses no feature</translation>
+    </message>
+    <message>
+        <source>绘制单元</source>
+        <translation>Draw unit</translation>
+    </message>
+    <message>
+        <source>编辑顶点</source>
+        <translation>Edit vertices</translation>
+    </message>
+    <message>
+        <source>网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <source>网格划入综合网格</source>
+        <translation>Paint grids into comprehensive grid</translation>
+    </message>
+    <message>
+        <source>网格统计</source>
+        <translation>Grid tallies</translation>
+    </message>
+    <message>
+        <source>范围无效</source>
+        <translation>Invalid scope</translation>
+    </message>
+    <message>
+        <source>范围（社区或综合网格编码）</source>
+        <translation>Scope (community or comprehensive grid code)</translation>
+    </message>
+    <message>
+        <source>规划</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <source>计算</source>
+        <translation>Run</translation>
+    </message>
+    <message>
+        <source>该版本没有保存的副本；请选择文件比较。</source>
+        <translation>No saved copy of that version; compare with a file instead.</translation>
+    </message>
+    <message>
+        <source>该问题没有可自动应用的修复建议</source>
+        <translation>This finding has no fix that can be applied automatically</translation>
+    </message>
+    <message>
+        <source>请先选择目标网格（Ctrl+单击地图或在层级树中选择）</source>
+        <translation>Choose the target grid first (Ctrl+click the map or select it in the tree)</translation>
+    </message>
+    <message>
+        <source>请先选择至少两个网格或网格单元</source>
+        <translation>Select at least two grids or grid units first</translation>
+    </message>
+    <message>
+        <source>调整前</source>
+        <translation>Before</translation>
+    </message>
+    <message>
+        <source>调整单元</source>
+        <translation>Units moved:</translation>
+    </message>
+    <message>
+        <source>调整后</source>
+        <translation>After</translation>
+    </message>
+    <message>
+        <source>输出路径</source>
+        <translation>Output path</translation>
+    </message>
+    <message>
+        <source>选择一个已保存的版本，与当前方案比较（变化的网格在地图上高亮）。</source>
+        <translation>Pick a saved version to compare with the current plan (changed grids are highlighted on the map).</translation>
+    </message>
+    <message>
+        <source>选择方案文件</source>
+        <translation>Choose a plan file</translation>
+    </message>
+    <message>
+        <source>重新平衡</source>
+        <translation>Rebalance</translation>
+    </message>
+    <message>
+        <source>重新平衡…</source>
+        <translation>Rebalance…</translation>
+    </message>
+    <message>
+        <source>锁定的网格编码，逗号分隔</source>
+        <translation>Codes of locked grids, comma separated</translation>
+    </message>
+    <message>
+        <source>锁定网格</source>
+        <translation>Locked grids</translation>
+    </message>
 </context>
 </TS>

@@ -1,0 +1,202 @@
+"""Audit from the window (findings dock, fixes as undoable commands), export and push.
+
+The audit, the fix suggestions, the export and the push run in background tasks
+on a copy of the plan; results come back to the GUI thread, where a fix becomes
+one Edit on the undo stack. Export of the exchange package and push both go
+through the audit gate: blocking findings refuse unless the user overrides.
+Push goes only to the URL the user types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QWidget,
+)
+
+from gridplanner.audit import run_audit
+from gridplanner.audit.fixes import FixSuggestion, apply_changes, suggest_fixes
+from gridplanner.editing.sameness import copy_plan
+from gridplanner.exchange.export import EXPORT_FORMATS, export_project
+from gridplanner.exchange.publish import blocking_findings, push_project
+from gridplanner.store import load_project
+from gridplanner.ui.i18n import current_language, t
+from gridplanner.ui.plan_edit import plan_edit
+from gridplanner.ui.tasks import BackgroundTask, FunctionTask
+
+if TYPE_CHECKING:
+    from gridplanner.ui.app import App
+
+
+@dataclass
+class FindingRow:
+    """A finding as the dock shows it, with its suggested fix (if any)."""
+
+    id: str
+    severity: str
+    message: str
+    geometry: Any
+    fix: FixSuggestion | None = None
+
+
+class AuditWorkflow:
+    """Runs the audit and exports/pushes for the app; keeps the running task alive."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.task: BackgroundTask | None = None
+        self.rows: list[FindingRow] = []
+
+    # -- audit ----------------------------------------------------------------------
+    def run_audit(self) -> BackgroundTask | None:
+        project = self.app.controller.project
+        if project is None:
+            return None
+        plan = copy_plan(project)
+
+        def work(progress: Any, cancelled: Any) -> list[FindingRow]:
+            result = run_audit(plan, None, progress, cancelled)
+            fixes = {s.finding_id: s for s in suggest_fixes(plan, result)}
+            lang = current_language()
+            return [
+                FindingRow(f.id, str(f.severity), f.message(lang), f.geometry, fixes.get(f.id))
+                for f in result.findings
+            ]
+
+        self.app.window.show_status(t("正在核查…"))
+        return self._start(FunctionTask(work), self._audited)
+
+    def _audited(self, task: BackgroundTask) -> None:
+        try:
+            self.rows = task.result()
+        except Exception as error:
+            self.app.window.show_error(t("核查失败") + f": {error}")
+            return
+        self.app.show_findings(self.rows)  # type: ignore[arg-type]
+        blocking = sum(1 for r in self.rows if r.severity == "blocking")
+        self.app.window.show_status(
+            f"{t('核查完成')}: {len(self.rows)} {t('个问题')}，{blocking} {t('个阻断')}"
+        )
+
+    def apply_fix(self, row: FindingRow) -> bool:
+        """Apply a finding's suggested fix as one undoable command."""
+        project = self.app.controller.project
+        if project is None or row.fix is None:
+            self.app.window.show_status(t("该问题没有可自动应用的修复建议"))
+            return False
+        fixed = apply_changes(project, row.fix.changes)
+        edit = plan_edit(project, fixed, t("修复") + f": {row.fix.summary(current_language())}")
+        if not self.app.controller.edits.push(edit):
+            return False
+        self.rows = [r for r in self.rows if r is not row]
+        self.app.show_findings(self.rows)  # type: ignore[arg-type]
+        return True
+
+    # -- export and push ---------------------------------------------------------------
+    def export(self, fmt: str, out: str, include_personal: bool, allow_blocking: bool) -> Any:
+        """Export in a background task; the package goes through the audit gate."""
+        project = self.app.controller.project
+        if project is None:
+            return None
+        plan = copy_plan(project)
+
+        def work(progress: Any, cancelled: Any) -> list[Path]:
+            if fmt == "package":
+                _, blocking = blocking_findings(plan)
+                if blocking and not allow_blocking:
+                    raise RuntimeError(
+                        t("方案有阻断性核查问题，拒绝导出数据交换包") + f" ({len(blocking)}): "
+                        + blocking[0]
+                    )
+            return export_project(plan, fmt, out, include_personal)
+
+        return self._start(FunctionTask(work), self._exported)
+
+    def _exported(self, task: BackgroundTask) -> None:
+        try:
+            written = task.result()
+        except Exception as error:
+            self.app.window.show_error(t("导出失败") + f": {error}")
+            return
+        self.app.window.show_status(t("已导出") + f" {len(written)} {t('个文件')}")
+
+    def push(self, url: str, token: str | None, allow_blocking: bool) -> Any:
+        """Save, then push the saved project to ``url`` (audit gate in push_project)."""
+        controller = self.app.controller
+        if controller.project is None or not controller.save() or controller.path is None:
+            return None
+        path = controller.path
+
+        def work(progress: Any, cancelled: Any) -> dict[str, Any]:
+            return push_project(
+                path, url, allow_blocking=allow_blocking, token=token or None,
+                progress=progress, cancel=cancelled,
+            )  # fmt: skip
+
+        return self._start(FunctionTask(work), self._pushed)
+
+    def _pushed(self, task: BackgroundTask) -> None:
+        controller = self.app.controller
+        try:
+            receipt = task.result()
+        except Exception as error:
+            self.app.window.show_error(t("推送失败") + f": {error}")
+            return
+        if controller.project is not None and controller.path is not None:
+            controller.project.history = load_project(controller.path).history
+        self.app.window.show_status(t("推送成功") + f": {receipt.get('receipt_id', '')}")
+
+    def _start(self, task: BackgroundTask, done: Any) -> BackgroundTask:
+        task.signals.finished.connect(done)
+        task.signals.progressed.connect(
+            lambda fraction, message: self.app.window.show_status(f"{fraction:4.0%} {message}")
+        )
+        self.task = task
+        task.start()
+        return task
+
+
+class ExportDataDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(t("导出数据"))
+        self.format = QComboBox()
+        self.format.addItems(list(EXPORT_FORMATS))
+        self.out = QLineEdit()
+        self.personal = QCheckBox(t("包含网格员联系电话"))
+        self.allow = QCheckBox(t("忽略阻断性核查问题（记录在案）"))
+        _form(self, [(t("格式"), self.format), (t("输出路径"), self.out), ("", self.personal),
+                     ("", self.allow)])  # fmt: skip
+
+
+class PushDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(t("推送到上级平台"))
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("https://…/api/v1")
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.allow = QCheckBox(t("忽略阻断性核查问题（记录在回执中）"))
+        _form(self, [(t("平台地址"), self.url), (t("令牌"), self.token), ("", self.allow)])
+
+
+def _form(dialog: QDialog, rows: list[tuple[str, QWidget]]) -> None:
+    layout = QFormLayout(dialog)
+    for label, widget in rows:
+        layout.addRow(label, widget)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addRow(buttons)

@@ -1,0 +1,88 @@
+"""What an editing tool draws over the map while a gesture is under way.
+
+An :class:`Overlay` is a frozen value in local metres (a polyline or lasso, vertex
+handles, the snap marker, the brush circle, the features a stroke has collected);
+the canvas paints it on top of the cached map image, so tools never paint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+
+from gridplanner.layers.view import MapView
+
+LINE_COLOUR = QColor(255, 90, 0)
+HANDLE_COLOUR = QColor(20, 20, 20)
+SNAP_COLOURS = {"vertex": QColor(230, 0, 120), "edge": QColor(0, 150, 220)}
+STROKE_COLOUR = QColor(255, 200, 0)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    line: tuple[tuple[float, float], ...] = ()
+    closed: bool = False
+    handles: tuple[tuple[float, float], ...] = ()
+    snap: tuple[float, float, str] | None = None
+    brush: tuple[float, float, float] | None = None  # x, y, radius (metres)
+    collected: QPainterPath = field(default_factory=QPainterPath)
+
+
+def paint_overlay(painter: QPainter, view: MapView, overlay: Overlay) -> None:
+    """Paint ``overlay`` in pixel space (cosmetic pens, fixed-size markers)."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    if not overlay.collected.isEmpty():
+        painter.save()
+        painter.setTransform(view.transform())
+        pen = QPen(STROKE_COLOUR.darker(130), 2.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        fill = QColor(STROKE_COLOUR)
+        fill.setAlpha(120)
+        painter.setBrush(fill)
+        painter.drawPath(overlay.collected)
+        painter.restore()
+    if overlay.line:
+        pixels = [QPointF(*view.to_pixel(x, y)) for x, y in overlay.line]
+        points = QPolygonF(pixels)
+        painter.setPen(QPen(LINE_COLOUR, 2.0, Qt.PenStyle.SolidLine))
+        if overlay.closed:
+            fill = QColor(LINE_COLOUR)
+            fill.setAlpha(40)
+            painter.setBrush(fill)
+            painter.drawPolygon(points)
+        else:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPolyline(points)
+        painter.setBrush(LINE_COLOUR)
+        for point in pixels:
+            painter.drawEllipse(point, 3, 3)
+    if overlay.handles:
+        painter.setPen(QPen(HANDLE_COLOUR, 1.0))
+        painter.setBrush(QColor(255, 255, 255))
+        for x, y in overlay.handles:
+            px, py = view.to_pixel(x, y)
+            painter.drawRect(int(px) - 3, int(py) - 3, 6, 6)
+    if overlay.brush is not None:
+        x, y, radius = overlay.brush
+        px, py = view.to_pixel(x, y)
+        r = radius / view.mpp
+        painter.setPen(QPen(QColor(40, 40, 40), 1.5, Qt.PenStyle.DashLine))
+        painter.setBrush(QColor(255, 200, 0, 50))
+        painter.drawEllipse(QPointF(px, py), r, r)
+    if overlay.snap is not None:
+        x, y, kind = overlay.snap
+        colour = SNAP_COLOURS.get(kind)
+        if colour is not None:
+            px, py = view.to_pixel(x, y)
+            painter.setPen(QPen(colour, 2.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            if kind == "vertex":
+                painter.drawRect(int(px) - 7, int(py) - 7, 14, 14)
+            else:
+                painter.drawLine(int(px) - 7, int(py) - 7, int(px) + 7, int(py) + 7)
+                painter.drawLine(int(px) - 7, int(py) + 7, int(px) + 7, int(py) - 7)
+    painter.restore()

@@ -1,0 +1,201 @@
+"""The live tallies dock: every grid's households, workers, ratio and a deviation bar.
+
+Filled from :class:`~gridplanner.editing.Tallies` after each edit (the session
+refreshes it once the event loop is free). Clicking a row selects the grid.
+The last edit's warnings (a grid broken in two, a unit left without a grid) show
+above the table until the next edit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gridplanner.model import Project
+from gridplanner.ui.i18n import t
+
+Index = QModelIndex | QPersistentModelIndex
+DEVIATION_COLUMN = 5
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class TallyModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.codes: list[str] = []
+        self.names: list[str] = []
+        self.households = np.zeros(0)
+        self.workers = np.zeros(0)
+        self.ratio = np.zeros(0)
+        self.deviation = np.zeros(0)
+        self.in_band = np.zeros(0, dtype=bool)
+
+    def set_frame(self, project: Project, frame: pd.DataFrame) -> None:
+        ids = frame.index.to_numpy(dtype=np.int64)
+        same_rows = np.array_equal(ids, self.ids)
+        if not same_rows:
+            self.beginResetModel()
+        nodes = project.nodes
+        self.ids = ids
+        self.codes = nodes["code"].reindex(ids).astype(str).tolist()
+        self.names = nodes["name"].reindex(ids).astype(str).tolist()
+        self.households = frame["households"].to_numpy(dtype=float)
+        self.workers = frame["workers"].to_numpy(dtype=float)
+        self.ratio = frame["households_per_worker"].to_numpy(dtype=float)
+        self.deviation = frame["deviation"].to_numpy(dtype=float)
+        self.in_band = frame["in_band"].to_numpy(dtype=bool)
+        if same_rows:
+            if len(ids):
+                self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, 5))
+        else:
+            self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 6
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if role == SORT_ROLE:
+            values: list = [self.codes, self.names, self.households, self.workers, self.ratio]
+            if column == DEVIATION_COLUMN:
+                value = self.deviation[row]
+                return -math.inf if math.isnan(value) else float(value)
+            value = values[column][row]
+            return value if isinstance(value, str) else float(np.nan_to_num(value, nan=-1))
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return self.codes[row]
+            if column == 1:
+                return self.names[row]
+            if column == 2:
+                return f"{self.households[row]:.0f}"
+            if column == 3:
+                return f"{self.workers[row]:g}"
+            if column == 4:
+                ratio = self.ratio[row]
+                return "—" if not np.isfinite(ratio) else f"{ratio:.0f}"
+            deviation = self.deviation[row]
+            return "—" if not np.isfinite(deviation) else f"{100 * deviation:+.0f}%"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 4 and not self.in_band[row]:
+            return QColor(200, 30, 30)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return [t("编码"), t("网格"), t("户数"), t("网格员"), t("户/人"), t("偏差")][section]
+        return None
+
+
+class DeviationBar(QStyledItemDelegate):
+    """A bar from the centre: right (red) above the target, left (blue) below."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        value = index.data(SORT_ROLE)
+        rect: QRect = option.rect  # type: ignore[attr-defined]
+        painter.save()
+        if isinstance(value, float) and math.isfinite(value):
+            half = rect.width() / 2
+            length = int(min(abs(value), 1.0) * (half - 2))
+            centre = rect.left() + int(half)
+            bar = QRect(
+                centre if value >= 0 else centre - length, rect.top() + 4, length, rect.height() - 8
+            )
+            strong = abs(value) > 0.4
+            colour = QColor(215, 25, 28) if value >= 0 else QColor(44, 123, 182)
+            if not strong:
+                colour = colour.lighter(150)
+            painter.fillRect(bar, colour)
+            painter.setPen(QColor(120, 120, 120))
+            painter.drawLine(centre, rect.top() + 2, centre, rect.bottom() - 2)
+        painter.setPen(QColor(20, 20, 20))
+        painter.drawText(
+            rect.adjusted(4, 0, -4, 0),
+            int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+            str(index.data(Qt.ItemDataRole.DisplayRole)),
+        )
+        painter.restore()
+
+
+class TallyPanel(QWidget):
+    gridActivated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = TallyModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.view = QTableView(self)
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(20)
+        self.view.setItemDelegateForColumn(DEVIATION_COLUMN, DeviationBar(self.view))
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DEVIATION_COLUMN, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(DEVIATION_COLUMN, 130)
+        self.warning = QLabel()
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("color: #b04000;")
+        self.warning.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.view)
+        self.view.clicked.connect(self._clicked)
+
+    def show_tallies(self, project: Project, frame: pd.DataFrame) -> None:
+        self.model.set_frame(project, frame)
+        self.view.resizeColumnToContents(0)
+
+    def show_warnings(self, messages: list[str]) -> None:
+        self.warning.setText("\n".join(messages))
+        self.warning.setVisible(bool(messages))
+
+    def row_of(self, grid_id: int) -> int:
+        """The source row of a grid (-1 if absent)."""
+        hits = np.flatnonzero(self.model.ids == grid_id)
+        return int(hits[0]) if len(hits) else -1
+
+    def retranslate(self) -> None:
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 5)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        source = self.proxy.mapToSource(index)
+        if source.isValid():
+            self.gridActivated.emit(int(self.model.ids[source.row()]))
