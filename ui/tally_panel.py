@@ -53,7 +53,8 @@ class TallyModel(QAbstractTableModel):
         self.deviation = np.zeros(0)
         self.in_band = np.zeros(0, dtype=bool)
 
-    def set_frame(self, project: Project, frame: pd.DataFrame) -> None:
+    def set_frame(self, project: Project, frame: pd.DataFrame) -> bool:
+        """Show ``frame``; True when the rows changed (not just their values)."""
         ids = frame.index.to_numpy(dtype=np.int64)
         same_rows = np.array_equal(ids, self.ids)
         if not same_rows:
@@ -72,6 +73,7 @@ class TallyModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, 5))
         else:
             self.endResetModel()
+        return not same_rows
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.ids)
@@ -180,8 +182,8 @@ class TallyPanel(QWidget):
         self.view.clicked.connect(self._clicked)
 
     def show_tallies(self, project: Project, frame: pd.DataFrame) -> None:
-        self.model.set_frame(project, frame)
-        self.view.resizeColumnToContents(0)
+        if self.model.set_frame(project, frame):
+            self.view.resizeColumnToContents(0)  # reads every row: only when rows change
 
     def show_warnings(self, messages: list[str]) -> None:
         self.warning.setText("\n".join(messages))

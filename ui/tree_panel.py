@@ -67,9 +67,15 @@ class HierarchyModel(QAbstractItemModel):
         self._worker_names, self._worker_capacity = {}, {}
         children: dict[int, list[int]] = {0: []}
         parent: dict[int, int] = {}
+        parent_of = dict(
+            zip(
+                project.nodes.index.tolist(),
+                project.nodes["parent_id"].astype("Int64").fillna(0).astype("int64").tolist(),
+                strict=True,
+            )
+        )
         for _, node_id in project.iter_tree():
-            pid = project.nodes.at[node_id, "parent_id"]
-            p = 0 if pd.isna(pid) else int(pid)
+            p = parent_of[node_id]
             children.setdefault(p, []).append(node_id)
             parent[node_id] = p
         workers = project.workers
