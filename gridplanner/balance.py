@@ -21,6 +21,7 @@ Dedicated grids (专属网格) and locked grids keep their units.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +50,7 @@ class BalanceOptions:
     min_change: bool = False
     band: float | None = None  # relative deviation allowed; None: see band_for()
     seed: int = 0
-    processes: int = 1
+    processes: int = 0  # 0: one per core when the scope is big enough to pay for it
     locked_grids: Sequence[str] = ()
     restarts: int = 16
 
@@ -201,7 +202,7 @@ def balance_scope(
                 {c: parts[int(c)] for c in subset},  # type: ignore[call-overload]
                 existing=existing if keep_labels or options.min_change else None,
                 seed=options.seed,
-                processes=options.processes,
+                processes=_processes(options.processes, len(subset)),
                 progress=progress,
                 cancel=cancel,
                 band=band,
@@ -263,6 +264,16 @@ def band_for(
         )
         return 0.05
     return round(min(1 - sizing.band_min / even, sizing.band_max / even - 1), 4)
+
+
+PARALLEL_FROM_GROUPS = 32  # starting worker processes costs more than small scopes take
+
+
+def _processes(asked: int, groups: int) -> int:
+    """Worker processes for ``groups`` comprehensive grids (``asked`` 0 = automatic)."""
+    if asked > 0:
+        return asked
+    return min(os.cpu_count() or 1, 4) if groups >= PARALLEL_FROM_GROUPS else 1
 
 
 def _part_count(options: BalanceOptions, households: float, current: int) -> int:

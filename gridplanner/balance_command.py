@@ -50,7 +50,8 @@ def register(sub: Any) -> None:
         help="keep this grid's units as they are (repeatable)",
     )
     bal.add_argument("--seed", type=int, default=0)
-    bal.add_argument("--processes", type=int, default=1)
+    bal.add_argument("--processes", type=int, default=0,
+                     help="worker processes (default: one per core for big scopes)")
     bal.add_argument("--out", required=True, metavar="NEW.gpkg", help="where to write the new plan")
     bal.add_argument("--report", metavar="FILE.json", help="also write the full report as JSON")
     bal.set_defaults(func=_cmd_balance)
