@@ -135,8 +135,16 @@ class AuditWorkflow:
         if controller.project is None or not controller.save() or controller.path is None:
             return None
         path = controller.path
+        plan = copy_plan(controller.project)
 
         def work(progress: Any, cancelled: Any) -> dict[str, Any]:
+            if not allow_blocking:  # the same gate push_project applies, in the window's words
+                _, blocking = blocking_findings(plan)
+                if blocking:
+                    raise RuntimeError(
+                        t("方案有阻断性核查问题，未推送；请先修复，或勾选“忽略阻断性核查问题”")
+                        + f" ({len(blocking)}): " + blocking[0]
+                    )
             return push_project(
                 path, url, allow_blocking=allow_blocking, token=token or None,
                 progress=progress, cancel=cancelled,

@@ -429,7 +429,8 @@ def test_push_refused_by_audit_gate_without_network(planner, monkeypatch) -> Non
     assert attempts == []
     assert len(app.errors) == 1, app.errors
     message = app.errors[0]
-    assert message.startswith("推送失败") and "blocking finding" in message
+    assert message.startswith("推送失败") and "阻断性核查问题" in message
+    assert "忽略阻断性核查问题" in message  # the window's override, not the CLI flag
     project = app.controller.project
     assert not any(v.author == "gridplanner push" for v in project.history)
     assert plan_differences(original, project) == []

@@ -652,6 +652,10 @@
         <translation>Plan history</translation>
     </message>
     <message>
+        <source>方案有阻断性核查问题，未推送；请先修复，或勾选“忽略阻断性核查问题”</source>
+        <translation>The plan has blocking audit findings and was not pushed; fix them, or tick “ignore blocking audit findings”</translation>
+    </message>
+    <message>
         <source>方案有阻断性核查问题，拒绝导出数据交换包</source>
         <translation>The plan has blocking audit findings; the exchange package is refused</translation>
     </message>
