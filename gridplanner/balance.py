@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 from scipy.optimize import linear_sum_assignment
 
 from gridplanner.algorithms import PartitionReport, balance_nested, build_adjacency
-from gridplanner.codes import reading_order
+from gridplanner.editing.draft import Draft
+from gridplanner.editing.edit import Edit
 from gridplanner.errors import GridPlannerError
 from gridplanner.levels import Level, NodeKind
 from gridplanner.model import Project
@@ -73,6 +73,7 @@ class BalanceResult:
 
     project: Project
     groups: list[GroupOutcome]
+    edit: Edit | None = None  # the whole change as one reversible edit of the input plan
     recoded: list[tuple[int, str, str]] = field(default_factory=list)  # unit id, old, new code
     created_grids: list[str] = field(default_factory=list)
     retired_grids: list[str] = field(default_factory=list)
@@ -138,7 +139,7 @@ def balance_scope(
     comps = scope_groups(project, scope_code)
     if not comps:
         raise GridPlannerError(f"scope {scope_code} has no comprehensive grids")
-    plan = _copy(project)
+    plan = project  # read only: the changes go into a Draft, applied to a copy at the end
     nodes = plan.nodes
     rollups = compute_rollups(plan)
     locked = {plan.by_code(c) for c in options.locked_grids}
@@ -212,6 +213,8 @@ def balance_scope(
             )
         )
     result = BalanceResult(project=plan, groups=[], notes=notes)
+    draft = Draft(project, f"重新平衡 {scope_code}")
+    leaving: list[int] = []
     for comp in comps:
         code, name = str(nodes.at[comp, "code"]), str(nodes.at[comp, "name"])
         if comp not in results:
@@ -224,18 +227,26 @@ def balance_scope(
         units = all_units[res.units]
         old = np.array([grids_of[comp].index(int(nodes.at[u, "parent_id"])) for u in units])
         part_grid = _grids_for_parts(
-            plan, comp, grids_of[comp], res.labels, old, weights[res.units], keep_labels, result
+            draft, comp, grids_of[comp], res.labels, old, weights[res.units], keep_labels, result
         )
-        _apply(plan, units, [part_grid[int(k)] for k in res.labels], result)
+        leaving.extend(g for g in grids_of[comp] if g not in part_grid)
+        for part, grid in enumerate(part_grid):
+            moving = [int(u) for u, k in zip(units, res.labels, strict=True) if k == part]
+            result.recoded.extend(draft.reparent(moving, grid))
         result.groups.append(
-            GroupOutcome(code, name, [str(plan.nodes.at[g, "code"]) for g in part_grid], res.report)
+            GroupOutcome(code, name, [draft.code(g) for g in part_grid], res.report)
         )
-    moved = sum(1 for _ in result.recoded)
+    for grid in leaving:  # empty now: retire the code, drop the node
+        draft.retire(draft.code(grid), grid)
+        draft.remove_node(grid)
+    result.edit = draft.finish()
+    result.project = result.edit.apply(_shallow_copy(project))
+    moved = len(result.recoded)
     summary = (
         f"重新平衡 {scope_code}: {len(comps)} 个综合网格, {moved} 个网格单元调整, "
         f"{result.households_moved:.0f} 户变动"
     )
-    plan.record_version("gridplanner balance", summary)
+    result.project.record_version("gridplanner balance", summary)
     return result
 
 
@@ -284,23 +295,23 @@ def _part_count(options: BalanceOptions, households: float, current: int) -> int
     return current
 
 
-def _copy(project: Project) -> Project:
-    plan = Project(
+def _shallow_copy(project: Project) -> Project:
+    """A new Project over the same tables (an Edit replaces the tables it changes)."""
+    return Project(
         name=project.name,
-        nodes=project.nodes.copy(),
-        buildings=project.buildings.copy(),
-        workers=project.workers.copy(),
+        nodes=project.nodes,
+        buildings=project.buildings,
+        workers=project.workers,
         settings=project.settings,
         history=list(project.history),
-        reference_lines=project.reference_lines.copy(),
+        reference_lines=project.reference_lines,
         retired_codes=dict(project.retired_codes),
         next_id=project.next_id,
     )
-    return plan
 
 
 def _grids_for_parts(
-    plan: Project,
+    draft: Draft,
     comp: int,
     grids: list[int],
     labels: np.ndarray,
@@ -320,68 +331,18 @@ def _grids_for_parts(
     for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
         chosen[r] = grids[c]
     matched = {g for g in chosen if g is not None}
-    for g in grids:
-        if g not in matched:
-            _retire_grid(plan, g, result)
+    for grid in grids:
+        if grid not in matched:  # its workers are left without a grid, and listed
+            result.retired_grids.append(draft.code(grid))
+            for worker in draft.workers_of(grid):
+                draft.set_worker_grid(worker, None)
+                result.workers_without_grid.append(worker)
     out: list[int] = []
-    for part, grid in enumerate(chosen):
-        if grid is None:
-            grid = _new_grid(plan, comp, part, result)
-        out.append(grid)
+    for match in chosen:
+        if match is None:
+            code = draft.free_code(comp, Level.GRID)
+            name = f"{draft.get(comp, 'name')}新网格{int(code[-3:])}"
+            match = draft.new_node(Level.GRID, code, name, comp, None)
+            result.created_grids.append(code)
+        out.append(match)
     return out
-
-
-def _new_grid(plan: Project, comp: int, part: int, result: BalanceResult) -> int:
-    nodes = plan.nodes
-    comp_code = str(nodes.at[comp, "code"])
-    used = nodes.loc[nodes["parent_id"] == comp, "code"].astype(str).tolist()
-    code = plan.settings.code_scheme.next_free_code(comp_code, Level.GRID, used, plan.retired_codes)
-    name = f"{nodes.at[comp, 'name']}新网格{int(code[-3:])}"
-    grid = plan.add_node(Level.GRID, code, name, None, comp)
-    result.created_grids.append(code)
-    return grid
-
-
-def _retire_grid(plan: Project, grid: int, result: BalanceResult) -> None:
-    code = str(plan.nodes.at[grid, "code"])
-    result.retired_grids.append(code)
-    staff = plan.workers.index[plan.workers["grid_id"] == grid]
-    plan.workers.loc[staff, "grid_id"] = pd.NA
-    result.workers_without_grid.extend(int(w) for w in staff)
-    plan.retired_codes[code] = grid
-    # the node leaves once its units have moved; see _apply
-    plan.nodes.loc[grid, "kind"] = "retired"
-
-
-def _apply(plan: Project, units: np.ndarray, new_grids: list[int], result: BalanceResult) -> None:
-    nodes = plan.nodes
-    scheme = plan.settings.code_scheme
-    moved_by_grid: dict[int, list[int]] = {}
-    for unit, grid in zip(units.tolist(), new_grids, strict=True):
-        if int(nodes.at[unit, "parent_id"]) != grid:
-            moved_by_grid.setdefault(grid, []).append(unit)
-    touched = set(moved_by_grid) | {
-        int(nodes.at[u, "parent_id"]) for us in moved_by_grid.values() for u in us
-    }
-    for grid, moved in moved_by_grid.items():
-        grid_code = str(nodes.at[grid, "code"])
-        staying = nodes.loc[(nodes["parent_id"] == grid), "code"].astype(str).tolist()
-        pts = shapely.point_on_surface(nodes.loc[moved].geometry.to_numpy())
-        order = reading_order(shapely.get_x(pts), shapely.get_y(pts))
-        fresh = scheme.free_codes(
-            grid_code, Level.GRID_UNIT, len(moved), staying, plan.retired_codes
-        )
-        for rank, index in enumerate(order.tolist()):
-            unit = moved[index]
-            old_code = str(nodes.at[unit, "code"])
-            plan.retired_codes[old_code] = unit
-            nodes.loc[unit, "code"] = fresh[rank]
-            nodes.loc[unit, "parent_id"] = grid
-            result.recoded.append((unit, old_code, fresh[rank]))
-    retired = nodes.index[nodes["kind"] == "retired"]
-    plan.nodes = nodes.drop(index=retired)  # type: ignore[assignment]
-    nodes = plan.nodes
-    for grid in touched:
-        if grid in nodes.index:
-            members = nodes.loc[nodes["parent_id"] == grid].geometry.to_numpy()
-            nodes.loc[grid, "geometry"] = shapely.union_all(members) if len(members) else None

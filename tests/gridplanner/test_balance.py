@@ -157,3 +157,15 @@ def test_balance_cli_writes_a_new_version(
     assert plan.history[-1].summary.startswith(f"重新平衡 {unbalanced_code}")
     data = json.loads(report.read_text("utf-8"))
     assert data["households_moved"] > 0 and data["recoded"]
+
+
+def test_the_whole_balance_is_one_reversible_edit(street: Project, unbalanced_code: str) -> None:
+    from gridplanner.editing.sameness import copy_plan, plan_differences
+
+    result = balance_scope(street, unbalanced_code, BalanceOptions(seed=2))
+    assert result.edit is not None and not result.edit.is_empty
+    plan = copy_plan(street)
+    result.edit.apply(plan)
+    assert plan_differences(plan, result.project) == []  # history is not compared
+    result.edit.revert(plan)
+    assert plan_differences(street, plan) == []
