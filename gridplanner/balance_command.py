@@ -20,6 +20,13 @@ def register(sub: Any) -> None:
     )
     bal.add_argument("project", metavar="PROJECT.gpkg")
     bal.add_argument(
+        "--level",
+        choices=["grid", "comprehensive_grid"],
+        default="grid",
+        help="grid: regroup units into grids (default); comprehensive_grid: regroup grids "
+        "into comprehensive grids, per community",
+    )
+    bal.add_argument(
         "--scope",
         required=True,
         metavar="CODE",
@@ -50,8 +57,12 @@ def register(sub: Any) -> None:
         help="keep this grid's units as they are (repeatable)",
     )
     bal.add_argument("--seed", type=int, default=0)
-    bal.add_argument("--processes", type=int, default=0,
-                     help="worker processes (default: one per core for big scopes)")
+    bal.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="worker processes (default: one per core for big scopes)",
+    )
     bal.add_argument("--out", required=True, metavar="NEW.gpkg", help="where to write the new plan")
     bal.add_argument("--report", metavar="FILE.json", help="also write the full report as JSON")
     bal.set_defaults(func=_cmd_balance)
@@ -96,11 +107,24 @@ def _cmd_balance(args: argparse.Namespace) -> int:
         locked_grids=tuple(args.lock),
     )
     started = time.perf_counter()
-    result = balance_scope(project, args.scope, options)
+    if args.level == "comprehensive_grid":
+        from gridplanner.balance_tier import balance_comprehensive_grids
+
+        if args.target is not None or args.parts is not None or args.lock:
+            raise GridPlannerError(
+                "--target, --parts and --lock apply to --level grid; comprehensive grids keep "
+                "their number and are balanced on households"
+            )
+        result = balance_comprehensive_grids(project, args.scope, options)
+    else:
+        result = balance_scope(project, args.scope, options)
     seconds = time.perf_counter() - started
     save_project(result.project, out)
+    tier = args.level == "comprehensive_grid"
+    group_word, part_word = ("社区", "综合网格") if tier else ("综合网格", "网格")
+    part_plural = "comprehensive grids" if tier else "grids"
     print(
-        f"{'综合网格':<16} {'网格':>4} {'最大偏差':>8} {'达标':>4} {'连通':>4} {'紧凑度':>6} "
+        f"{group_word:<16} {part_word:>4} {'最大偏差':>8} {'达标':>4} {'连通':>4} {'紧凑度':>6} "
         f"{'移动户数':>8} {'可达下限':>8}"
     )
     for group in result.groups:
@@ -118,9 +142,10 @@ def _cmd_balance(args: argparse.Namespace) -> int:
     within = sum(r.within_band for r in reports)
     contiguous = all(r.all_contiguous for r in reports)
     print(
-        f"scope {args.scope}: {len(reports)} comprehensive grids balanced in {seconds:.2f} s; "
-        f"{within} within their band; all grids contiguous: {'yes' if contiguous else 'NO'}; "
-        f"households moved {result.households_moved:.0f}; units recoded {len(result.recoded)}"
+        f"scope {args.scope}: {len(reports)} {'communities' if tier else 'comprehensive grids'} "
+        f"balanced in {seconds:.2f} s; {within} within their band; all "
+        f"{part_plural} contiguous: {'yes' if contiguous else 'NO'}; "
+        f"households moved {result.households_moved:.0f}; nodes recoded {len(result.recoded)}"
     )
     for note in result.notes:
         print(f"note: {note}")

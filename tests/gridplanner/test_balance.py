@@ -169,3 +169,68 @@ def test_the_whole_balance_is_one_reversible_edit(street: Project, unbalanced_co
     assert plan_differences(plan, result.project) == []  # history is not compared
     result.edit.revert(plan)
     assert plan_differences(street, plan) == []
+
+
+def test_grids_regroup_into_comprehensive_grids(street: Project) -> None:
+    from gridplanner.balance_tier import balance_comprehensive_grids
+    from gridplanner.editing.sameness import copy_plan, plan_differences
+
+    street_code = str(street.level(Level.STREET)["code"].iloc[0])
+    result = balance_comprehensive_grids(street, street_code, BalanceOptions(seed=0))
+    plan = result.project
+    comps = plan.level(Level.COMPREHENSIVE_GRID)
+    assert len(comps) == len(street.level(Level.COMPREHENSIVE_GRID))
+    assert set(comps.geometry.geom_type) == {"Polygon"}  # every one in one piece
+    assert all(g.report is not None and g.report.all_contiguous for g in result.groups)
+    # grids never leave their community, and codes follow the new prefixes
+    for grid in plan.level(Level.GRID).index:
+        before, after = street.ancestors(grid)[:3], plan.ancestors(grid)[:3]
+        assert before == after
+        parent = int(plan.nodes.at[grid, "parent_id"])
+        assert str(plan.nodes.at[grid, "code"]).startswith(str(plan.nodes.at[parent, "code"]))
+    for unit in plan.level(Level.GRID_UNIT).index:
+        parent = int(plan.nodes.at[unit, "parent_id"])
+        assert str(plan.nodes.at[unit, "code"]).startswith(str(plan.nodes.at[parent, "code"]))
+    assert plan.nodes["code"].is_unique
+
+    # more even than before: the worst community's spread shrinks
+    def worst(project: Project) -> float:
+        rollups = compute_rollups(project)
+        spread = 0.0
+        for community in project.level(Level.COMMUNITY).index:
+            comps = project.children(int(community)).index
+            if len(comps) >= 2:
+                households = rollups.loc[comps, "households"].to_numpy(dtype=float)
+                spread = max(spread, float(households.max() / households.mean() - 1))
+        return spread
+
+    assert worst(plan) < worst(street)
+    assert result.edit is not None
+    undone = copy_plan(plan)
+    result.edit.revert(undone)
+    assert plan_differences(street, undone) == []
+
+
+def test_comprehensive_grid_level_from_the_cli(
+    sample_street_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "tier.gpkg"
+    assert (
+        main(
+            [
+                "balance",
+                str(sample_street_path),
+                "--scope",
+                "210283001",
+                "--level",
+                "comprehensive_grid",
+                "--min-change",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    text = capsys.readouterr().out
+    assert "all comprehensive grids contiguous: yes" in text
+    assert load_project(out).history[-1].summary.startswith("综合网格重新平衡 210283001")
