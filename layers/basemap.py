@@ -15,6 +15,7 @@ import math
 import sqlite3
 import threading
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,13 +31,14 @@ _EARTH = 156543.03392804097  # metres per pixel at zoom 0 on the equator
 MAX_TILES = 80
 
 
-class TileSource:
+class TileSource(ABC):
     """Base: ``tile(z, x, y)`` returns a QImage or None (not available yet / never)."""
 
     max_zoom = 18
 
-    def tile(self, z: int, x: int, y: int) -> QImage | None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def tile(self, z: int, x: int, y: int) -> QImage | None:
+        """The tile's image, or None when it is not (yet) available."""
 
 
 class XYZSource(TileSource):

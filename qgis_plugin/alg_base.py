@@ -32,9 +32,17 @@ class CancelledByUser(Exception):
 
 
 class GridPlannerAlgorithm(QgsProcessingAlgorithm):
-    """Base class: subclasses set ``ALG_NAME`` and implement the texts and :meth:`execute`."""
+    """Base class: subclasses set ``ALG_NAME``, the texts, and ``execute``.
+
+    ``execute(parameters, context, feedback)`` does the work and returns the outputs;
+    :meth:`processAlgorithm` wraps it so core errors and cancels reach QGIS as
+    Processing errors with the CLI's messages.
+    """
 
     ALG_NAME = ""
+    execute: Callable[
+        [dict[str, Any], QgsProcessingContext, QgsProcessingFeedback], dict[str, Any]
+    ]
 
     def name(self) -> str:
         return self.ALG_NAME
@@ -74,14 +82,6 @@ class GridPlannerAlgorithm(QgsProcessingAlgorithm):
         from ._tools import tr
 
         return tr("已取消")
-
-    def execute(
-        self,
-        parameters: dict[str, Any],
-        context: QgsProcessingContext,
-        feedback: QgsProcessingFeedback,
-    ) -> dict[str, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     # -- helpers -------------------------------------------------------------
     @staticmethod

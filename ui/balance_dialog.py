@@ -44,7 +44,7 @@ from gridplanner.model import Project
 from gridplanner.rollups import compute_rollups
 from gridplanner.ui.i18n import current_language, t
 from gridplanner.ui.plan_edit import plan_edit
-from gridplanner.ui.tasks import FunctionTask
+from gridplanner.ui.tasks import BackgroundTask
 
 PREVIEW_SIZE = (430, 330)
 
@@ -116,7 +116,7 @@ class BalanceDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(t("重新平衡"))
         self.project, self.data = project, data
-        self.task: FunctionTask | None = None
+        self.task: BackgroundTask | None = None
         self.preview: BalancePreview | None = None
         self.edit: Edit | None = None
         self.scope = QLineEdit(scope)
@@ -196,7 +196,7 @@ class BalanceDialog(QDialog):
         except (KeyError, ValueError, GridPlannerError) as error:
             self.message.setText(t("范围无效") + f": {scope} ({error})")
             return
-        self.task = FunctionTask(
+        self.task = BackgroundTask(
             lambda progress, cancelled: balance_preview(
                 project, data, scope, view, options, progress, cancelled
             )
@@ -215,7 +215,7 @@ class BalanceDialog(QDialog):
     def _progressed(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(100 * fraction))
 
-    def _finished(self, task: FunctionTask) -> None:
+    def _finished(self, task: BackgroundTask) -> None:
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         try:

@@ -1,12 +1,12 @@
 """Background work: one base class with progress, cancel and errors re-raised on the GUI thread.
 
-A :class:`BackgroundTask` runs :meth:`work` on a worker thread. The work
-gets ``progress(fraction, message)`` and ``cancelled()`` callables and never
+A :class:`BackgroundTask` runs a function ``work(progress, cancelled)`` on a worker
+thread. The work gets ``progress(fraction, message)`` and ``cancelled()`` callables and never
 touches a widget; results, progress and errors travel back through queued
 signals. On the GUI thread, :meth:`result` returns the value or re-raises the
 worker's exception (qgis_plugin_tools' pattern), so a failure is never lost.
 
-    task = BalanceTask(project, ...)
+    task = BackgroundTask(lambda progress, cancelled: balance_scope(...))
     task.signals.finished.connect(on_done)   # on_done(task) on the GUI thread
     task.start()
 
@@ -36,10 +36,14 @@ class TaskSignals(QObject):
     finished = Signal(object)  # the task
 
 
-class BackgroundTask:
-    """Subclass and implement :meth:`work`; call :meth:`start` from the GUI thread."""
+Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
-    def __init__(self) -> None:
+
+class BackgroundTask:
+    """Runs ``work(progress, cancelled)`` off the GUI thread; :meth:`start` it from the GUI."""
+
+    def __init__(self, work: Work) -> None:
+        self.work = work
         self.signals = TaskSignals()
         self._cancel = threading.Event()
         self._finished = threading.Event()  # work() returned or raised
@@ -47,13 +51,9 @@ class BackgroundTask:
         self._value: Any = None
         self._error: BaseException | None = None
 
-    # -- for subclasses ------------------------------------------------------------
-    def work(self, progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
-        raise NotImplementedError
-
     # -- control (GUI thread) --------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name=type(self).__name__, daemon=True)
+        self._thread = threading.Thread(target=self.run, name="background-task", daemon=True)
         self._thread.start()
 
     def cancel(self) -> None:
@@ -102,14 +102,3 @@ class BackgroundTask:
         if self._cancel.is_set():
             raise TaskCancelled(message)
         self.signals.progressed.emit(float(fraction), str(message))
-
-
-class FunctionTask(BackgroundTask):
-    """A task from a function ``fn(progress, cancelled)``."""
-
-    def __init__(self, fn: Callable[[Callable[[float, str], None], Callable[[], bool]], Any]):
-        super().__init__()
-        self.fn = fn
-
-    def work(self, progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
-        return self.fn(progress, cancelled)
