@@ -21,6 +21,7 @@ Dedicated grids (专属网格) and locked grids keep their units.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -107,21 +108,19 @@ class BalanceResult:
         }
 
 
+def scope_nodes(project: Project, scope_code: str, level: Level, what: str) -> list[int]:
+    """Ids at ``level`` inside the scope, refusing a scope below ``level`` (named ``what``)."""
+    scope = project.by_code(scope_code)
+    found = project.node_level(scope)
+    if found.depth > level.depth:
+        above = ", ".join(lv.value for lv in Level if lv.depth <= level.depth)
+        raise GridPlannerError(f"scope {scope_code} is a {found.value}; {what} a {above}")
+    return project.descendants_at(scope, level)
+
+
 def scope_groups(project: Project, scope_code: str) -> list[int]:
     """Ids of the comprehensive grids inside the scope (a district … comprehensive grid)."""
-    scope = project.by_code(scope_code)
-    level = project.node_level(scope)
-    if level.depth > Level.COMPREHENSIVE_GRID.depth:
-        raise GridPlannerError(
-            f"scope {scope_code} is a {level.value}; balance a district, street, community "
-            "or comprehensive grid"
-        )
-    ids = [scope]
-    while project.node_level(ids[0]) is not Level.COMPREHENSIVE_GRID:
-        ids = project.nodes.index[project.nodes["parent_id"].isin(ids)].tolist()
-        if not ids:
-            return []
-    return sorted(ids, key=lambda i: str(project.nodes.at[i, "code"]))
+    return scope_nodes(project, scope_code, Level.COMPREHENSIVE_GRID, "balance")
 
 
 def balance_scope(
@@ -240,7 +239,7 @@ def balance_scope(
         draft.retire(draft.code(grid), grid)
         draft.remove_node(grid)
     result.edit = draft.finish()
-    result.project = result.edit.apply(_shallow_copy(project))
+    result.project = result.edit.apply(shallow_copy(project))
     moved = len(result.recoded)
     summary = (
         f"重新平衡 {scope_code}: {len(comps)} 个综合网格, {moved} 个网格单元调整, "
@@ -295,18 +294,10 @@ def _part_count(options: BalanceOptions, households: float, current: int) -> int
     return current
 
 
-def _shallow_copy(project: Project) -> Project:
+def shallow_copy(project: Project) -> Project:
     """A new Project over the same tables (an Edit replaces the tables it changes)."""
-    return Project(
-        name=project.name,
-        nodes=project.nodes,
-        buildings=project.buildings,
-        workers=project.workers,
-        settings=project.settings,
-        history=list(project.history),
-        reference_lines=project.reference_lines,
-        retired_codes=dict(project.retired_codes),
-        next_id=project.next_id,
+    return dataclasses.replace(
+        project, history=list(project.history), retired_codes=dict(project.retired_codes)
     )
 
 

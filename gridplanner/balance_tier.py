@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from gridplanner.algorithms import balance_nested, build_adjacency
-from gridplanner.balance import BalanceOptions, BalanceResult, GroupOutcome, _shallow_copy
+from gridplanner.balance import (
+    BalanceOptions,
+    BalanceResult,
+    GroupOutcome,
+    scope_nodes,
+    shallow_copy,
+)
 from gridplanner.editing.draft import Draft
 from gridplanner.errors import GridPlannerError
 from gridplanner.levels import Level
@@ -26,19 +32,9 @@ from gridplanner.rollups import compute_rollups
 
 def scope_communities(project: Project, scope_code: str) -> list[int]:
     """Ids of the communities inside the scope (a district, street or community)."""
-    scope = project.by_code(scope_code)
-    level = project.node_level(scope)
-    if level.depth > Level.COMMUNITY.depth:
-        raise GridPlannerError(
-            f"scope {scope_code} is a {level.value}; regroup grids into comprehensive grids "
-            "for a district, street or community"
-        )
-    ids = [scope]
-    while project.node_level(ids[0]) is not Level.COMMUNITY:
-        ids = project.nodes.index[project.nodes["parent_id"].isin(ids)].tolist()
-        if not ids:
-            return []
-    return sorted(ids, key=lambda i: str(project.nodes.at[i, "code"]))
+    return scope_nodes(
+        project, scope_code, Level.COMMUNITY, "regroup grids into comprehensive grids for"
+    )
 
 
 def balance_comprehensive_grids(
@@ -110,7 +106,7 @@ def balance_comprehensive_grids(
             outcome.recoded.extend(draft.reparent(moving, comp))
         outcome.groups.append(GroupOutcome(code, name, [draft.code(c) for c in comps], res.report))
     outcome.edit = draft.finish()
-    outcome.project = outcome.edit.apply(_shallow_copy(project))
+    outcome.project = outcome.edit.apply(shallow_copy(project))
     moved = sum(
         1 for node, _, _ in outcome.recoded if outcome.project.node_level(node) is Level.GRID
     )

@@ -171,6 +171,17 @@ class Project:
             current = self.nodes.at[int(current), "parent_id"]  # type: ignore[call-overload]
         return chain[::-1]
 
+    def descendants_at(self, node_id: int, level: Level) -> list[int]:
+        """Ids at ``level`` under ``node_id`` (itself if it is at that level), by code."""
+        ids = [node_id]
+        depth = self.node_level(node_id).depth
+        if depth > level.depth:
+            return []
+        for _ in range(level.depth - depth):
+            ids = self.nodes.index[self.nodes["parent_id"].isin(ids)].tolist()
+        codes = self.nodes["code"]
+        return sorted(ids, key=lambda i: str(codes.at[i]))
+
     def by_code(self, code: str) -> int:
         """The id of the node with ``code`` (codes are unique in a valid plan)."""
         hits = self.nodes.index[self.nodes["code"] == code]
@@ -254,6 +265,22 @@ class Project:
             return f"EPSG:{self.settings.measuring_epsg}"
         frame = self.nodes if not self.nodes.empty else self.buildings
         return f"EPSG:{measuring_epsg(frame.total_bounds)}"
+
+    def copy(self) -> Project:
+        """An independent copy: edits to its tables never reach this project.
+
+        Geometries are shared (shapely geometries are immutable)."""
+        return Project(
+            name=self.name,
+            nodes=self.nodes.copy(),
+            buildings=self.buildings.copy(),
+            workers=self.workers.copy(),
+            settings=self.settings,
+            history=list(self.history),
+            reference_lines=self.reference_lines.copy(),
+            retired_codes=dict(self.retired_codes),
+            next_id=self.next_id,
+        )
 
     def counts(self) -> dict[str, int]:
         """Number of nodes per level, buildings and workers."""

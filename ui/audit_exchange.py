@@ -27,11 +27,12 @@ from gridplanner.audit import run_audit
 from gridplanner.audit.fixes import FixSuggestion, apply_changes, suggest_fixes
 from gridplanner.editing.sameness import copy_plan
 from gridplanner.exchange.export import EXPORT_FORMATS, export_project
+from gridplanner.exchange.problems import BlockingFindings
 from gridplanner.exchange.publish import blocking_findings, push_project
 from gridplanner.store import load_project
 from gridplanner.ui.i18n import current_language, t
 from gridplanner.ui.plan_edit import plan_edit
-from gridplanner.ui.tasks import BackgroundTask, FunctionTask
+from gridplanner.ui.tasks import BackgroundTask
 
 if TYPE_CHECKING:
     from gridplanner.ui.app import App
@@ -73,7 +74,7 @@ class AuditWorkflow:
             ]
 
         self.app.window.show_status(t("正在核查…"))
-        return self._start(FunctionTask(work), self._audited)
+        return self._start(BackgroundTask(work), self._audited)
 
     def _audited(self, task: BackgroundTask) -> None:
         try:
@@ -119,7 +120,7 @@ class AuditWorkflow:
                     )
             return export_project(plan, fmt, out, include_personal)
 
-        return self._start(FunctionTask(work), self._exported)
+        return self._start(BackgroundTask(work), self._exported)
 
     def _exported(self, task: BackgroundTask) -> None:
         try:
@@ -135,27 +136,26 @@ class AuditWorkflow:
         if controller.project is None or not controller.save() or controller.path is None:
             return None
         path = controller.path
-        plan = copy_plan(controller.project)
 
         def work(progress: Any, cancelled: Any) -> dict[str, Any]:
-            if not allow_blocking:  # the same gate push_project applies, in the window's words
-                _, blocking = blocking_findings(plan)
-                if blocking:
-                    raise RuntimeError(
-                        t("方案有阻断性核查问题，未推送；请先修复，或勾选“忽略阻断性核查问题”")
-                        + f" ({len(blocking)}): " + blocking[0]
-                    )
             return push_project(
                 path, url, allow_blocking=allow_blocking, token=token or None,
                 progress=progress, cancel=cancelled,
             )  # fmt: skip
 
-        return self._start(FunctionTask(work), self._pushed)
+        return self._start(BackgroundTask(work), self._pushed)
 
     def _pushed(self, task: BackgroundTask) -> None:
         controller = self.app.controller
         try:
             receipt = task.result()
+        except BlockingFindings as refused:  # the audit gate, in the window's words
+            self.app.window.show_error(
+                t("推送失败") + ": "
+                + t("方案有阻断性核查问题，未推送；请先修复，或勾选“忽略阻断性核查问题”")
+                + f" ({len(refused.blocking)}): " + refused.blocking[0]
+            )
+            return
         except Exception as error:
             self.app.window.show_error(t("推送失败") + f": {error}")
             return

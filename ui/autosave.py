@@ -12,24 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from gridplanner.model import Project
 from gridplanner.store import save_project
-
-
-def copy_project(project: Project) -> Project:
-    """An independent copy (geometries are immutable, so frames are copied shallowly)."""
-    return replace(
-        project,
-        nodes=project.nodes.copy(),
-        buildings=project.buildings.copy(),
-        workers=project.workers.copy(),
-        reference_lines=project.reference_lines.copy(),
-        history=list(project.history),
-        retired_codes=dict(project.retired_codes),
-    )
 
 
 class Autosaver:

@@ -33,7 +33,7 @@ from gridplanner.rollups import compute_rollups
 from gridplanner.settings import Sizing
 from gridplanner.store import load_project, save_project
 from gridplanner.ui import commands
-from gridplanner.ui.autosave import Autosaver, copy_project
+from gridplanner.ui.autosave import Autosaver
 from gridplanner.ui.edit_session import EditSession
 from gridplanner.ui.history import keep_version_snapshot, record_snapshot
 from gridplanner.ui.i18n import t
@@ -241,7 +241,7 @@ class AppController(QObject):
         ):
             return False
         self._autosaving = True
-        snapshot, target = copy_project(self.project), self.path
+        snapshot, target = self.project.copy(), self.path
         # A plain thread, not QThreadPool: pyproj's per-thread PROJ context crashes on a
         # reused pool thread (see ui/tasks.py); the GeoPackage write builds CRS objects.
         self._autosave_thread = threading.Thread(

@@ -13,7 +13,6 @@ ones round by round until none is left.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -242,17 +241,6 @@ def _reach(geo: _Geo, f: Finding) -> FixSuggestion:
     )  # fmt: skip
 
 
-def _copy(project: Project) -> Project:
-    return dataclasses.replace(
-        project,
-        nodes=project.nodes.copy(),
-        buildings=project.buildings.copy(),
-        workers=project.workers.copy(),
-        history=list(project.history),
-        retired_codes=dict(project.retired_codes),
-    )
-
-
 def _set(project: Project, change: Change, value: Any) -> None:
     frame = project.nodes if change.table == "nodes" else project.buildings
     if change.column == "geometry":
@@ -268,7 +256,7 @@ def _set(project: Project, change: Change, value: Any) -> None:
 
 def apply_changes(project: Project, changes: Iterable[Change]) -> Project:
     """A new project with ``changes`` applied (``project`` is not modified)."""
-    out = _copy(project)
+    out = project.copy()
     for change in changes:
         _set(out, change, change.after)
     return out
@@ -276,7 +264,7 @@ def apply_changes(project: Project, changes: Iterable[Change]) -> Project:
 
 def revert_changes(project: Project, changes: Iterable[Change]) -> Project:
     """A new project with ``changes`` undone (in reverse order)."""
-    out = _copy(project)
+    out = project.copy()
     for change in reversed(list(changes)):
         _set(out, change, change.before)
     return out

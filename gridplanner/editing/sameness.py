@@ -3,8 +3,6 @@ original plan exactly") and a cheap copy to compare against."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import shapely
@@ -13,17 +11,8 @@ from gridplanner.model import Project
 
 
 def copy_plan(project: Project) -> Project:
-    """A copy whose tables are independent of ``project``'s (geometries are shared:
-    they are immutable)."""
-    return dataclasses.replace(
-        project,
-        nodes=project.nodes.copy(),
-        buildings=project.buildings.copy(),
-        workers=project.workers.copy(),
-        history=list(project.history),
-        reference_lines=project.reference_lines.copy(),
-        retired_codes=dict(project.retired_codes),
-    )
+    """An independent copy of the plan (:meth:`Project.copy`)."""
+    return project.copy()
 
 
 def plan_differences(a: Project, b: Project) -> list[str]:

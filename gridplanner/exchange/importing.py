@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +125,7 @@ def import_file(
     ]
     if problems:
         raise ImportFailed(problems)
-    work = copy_project(project)
+    work = project.copy()
     report = ImportReport(table.name, key, mapping, notes=list(table.notes))
     if kind == "node":
         from gridplanner.exchange.import_nodes import import_nodes
@@ -136,19 +136,6 @@ def import_file(
     else:
         _import_workers(work, table, mapping, report)
     return work, report
-
-
-def copy_project(project: Project) -> Project:
-    """A deep-enough copy: edits to the copy's tables never reach the original."""
-    return replace(
-        project,
-        nodes=project.nodes.copy(),
-        buildings=project.buildings.copy(),
-        workers=project.workers.copy(),
-        history=list(project.history),
-        reference_lines=project.reference_lines.copy(),
-        retired_codes=dict(project.retired_codes),
-    )
 
 
 def _level_key(level: str) -> str:

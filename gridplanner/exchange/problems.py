@@ -62,3 +62,15 @@ class PackageInvalid(ExchangeError):
 
 class PushFailed(ExchangeError):
     """The push did not end with a stored version (the message says why)."""
+
+
+class BlockingFindings(PushFailed):
+    """The audit gate refused the push: the plan has blocking findings."""
+
+    def __init__(self, path: object, blocking: list[str]) -> None:
+        self.path = path
+        self.blocking = blocking
+        super().__init__(
+            f"{path}: the plan has {len(blocking)} blocking finding(s) ({blocking[0]}); "
+            "fix them, or override with --allow-blocking (recorded in the receipt)"
+        )

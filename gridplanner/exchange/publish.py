@@ -17,7 +17,7 @@ from typing import Any
 
 from gridplanner.exchange.changes import newly_retired
 from gridplanner.exchange.package import Package, build_package, plan_version, read_package
-from gridplanner.exchange.problems import PushFailed
+from gridplanner.exchange.problems import BlockingFindings
 from gridplanner.exchange.push import Progress, PushClient, PushSettings, public_url, resolve_token
 from gridplanner.levels import Level
 from gridplanner.model import Project, Version
@@ -92,10 +92,7 @@ def push_project(
     settings = settings or PushSettings()
     gate, blocking = blocking_findings(project)
     if blocking and not allow_blocking:
-        raise PushFailed(
-            f"{path}: the plan has {len(blocking)} blocking finding(s) ({blocking[0]}); "
-            "fix them, or override with --allow-blocking (recorded in the receipt)"
-        )
+        raise BlockingFindings(path, blocking)
     client = PushClient(url, token or resolve_token(url), settings, progress, cancel)
     try:
         version = plan_version(project)
