@@ -23,12 +23,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from gridplanner.algorithms.adjacency import IntArray, UnitGraph
+from gridplanner.algorithms.band_search import (
+    SEARCH_RESOLUTION,
+    band_partition,
+    max_deviation,
+    min_max_deviation,
+)
 from gridplanner.algorithms.construct import recursive_tree_partition, repair
 from gridplanner.algorithms.errors import Cancelled, InfeasibleError
 from gridplanner.algorithms.feasibility import (
@@ -46,10 +53,16 @@ from gridplanner.algorithms.local_search import (
     improve,
     repair_band,
 )
+from gridplanner.algorithms.metrics import households_moved
 from gridplanner.algorithms.objective import Objective
 from gridplanner.algorithms.report import PartitionReport, build_report
 
+if TYPE_CHECKING:
+    from gridplanner.algorithms.exact import ExactResult
+
 ProgressFn = Callable[[float, str], None]
+MIN_CHANGE_MILP_UNITS = 24  # the min-moves MILP, warm-started with the search's plan,
+MIN_CHANGE_MILP_SECONDS = 0.25  # settles most such areas within this (else its best so far)
 CancelFn = Callable[[], bool]
 
 
@@ -68,6 +81,11 @@ class BalancedPartitioner:
     out of reach (oversized unit, island, choke point); with ``strict=False``
     the best plan is returned and ``report_.best_achievable_deviation`` says how
     close one can get.
+
+    An area of ≤ ``search_max_units`` units that ends outside the band is settled
+    by the band search (:mod:`.band_search`) within ``search_nodes`` search nodes
+    (deterministic; ``search_time_limit`` seconds is only a safety net): a plan
+    inside the band, or ``report_.band_impossible`` with the exact bound.
     """
 
     def __init__(
@@ -96,6 +114,9 @@ class BalancedPartitioner:
         cancel: CancelFn | None = None,
         exact_max_units: int = 12,
         exact_time_limit: float = 0.5,
+        search_max_units: int = 64,
+        search_nodes: int = 60_000,
+        search_time_limit: float = 1.0,
         compactness_polish: bool = True,
     ) -> None:
         self.graph = graph
@@ -123,7 +144,11 @@ class BalancedPartitioner:
         self.compactness_polish = compactness_polish
         self.exact_max_units = exact_max_units
         self.exact_time_limit = exact_time_limit
+        self.search_max_units = search_max_units
+        self.search_nodes = search_nodes
+        self.search_time_limit = search_time_limit
         self._exact_bound = 0.0
+        self._band_impossible = False
         self.labels_: IntArray | None = None
         self.report_: PartitionReport | None = None
 
@@ -143,16 +168,16 @@ class BalancedPartitioner:
             raise InfeasibleError("bad_input", f"{len(w)} weights for {g.n} units")
         if not np.all(np.isfinite(w)) or (w < 0).any():
             u = int(np.flatnonzero(~np.isfinite(w) | (w < 0))[0])
-            raise InfeasibleError("bad_input", f"unit {u} has invalid households {w[u]}",
-                                  units=[u])
+            raise InfeasibleError("bad_input", f"unit {u} has invalid households {w[u]}", units=[u])
         cap, T = resolve_targets(w.astype(float), self.n_parts, self.capacities, self.target)
         K = len(cap)
         existing = None
         if self.existing is not None:
             existing = np.asarray(self.existing, dtype=np.int64)
             if existing.shape != (g.n,) or (existing < -1).any() or (existing >= K).any():
-                raise InfeasibleError("bad_input", f"existing labels must be -1..{K - 1}, "
-                                      f"one per unit")
+                raise InfeasibleError(
+                    "bad_input", f"existing labels must be -1..{K - 1}, one per unit"
+                )
         locked_label = [-1] * g.n
         if self.locked_units is not None:
             lk = np.asarray(self.locked_units)
@@ -161,15 +186,19 @@ class BalancedPartitioner:
                 raise InfeasibleError("bad_input", "locked units need an existing assignment")
             for u in idx.tolist():
                 if existing[u] < 0:
-                    raise InfeasibleError("locks_conflict", f"unit {u} is locked but has no "
-                                          f"existing part", units=[u])
+                    raise InfeasibleError(
+                        "locks_conflict", f"unit {u} is locked but has no existing part", units=[u]
+                    )
                 locked_label[u] = int(existing[u])
         for k in self.locked_parts:
             if not 0 <= k < K:
                 raise InfeasibleError("bad_input", f"locked part {k} does not exist", parts=[k])
             if existing is None or not (existing == k).any():
-                raise InfeasibleError("locks_conflict", f"locked part {k} has no units in the "
-                                      f"existing assignment", parts=[k])
+                raise InfeasibleError(
+                    "locks_conflict",
+                    f"locked part {k} has no units in the existing assignment",
+                    parts=[k],
+                )
             for u in np.flatnonzero(existing == k).tolist():
                 locked_label[u] = k
         return w.astype(np.float64), cap, T, existing, locked_label
@@ -178,6 +207,7 @@ class BalancedPartitioner:
     def solve(self) -> IntArray:
         t0 = time.perf_counter()
         deadline = None if self.time_budget is None else t0 + self.time_budget
+        self._exact_bound, self._band_impossible = 0.0, False
         g = self.graph
         w, cap, T, existing, locked_label = self._validate()
         K = len(cap)
@@ -186,34 +216,61 @@ class BalancedPartitioner:
         self._progress(0.0, "checking feasibility")
         check_locks(g, locked_label, frozen, K)
         wl = w.tolist()
-        free_units = [u for u in range(g.n) if not (existing is not None and
-                                                   existing[u] in frozen)]
+        free_units = [u for u in range(g.n) if not (existing is not None and existing[u] in frozen)]
         free_parts = [k for k in range(K) if k not in frozen]
         if free_units and not free_parts:
-            raise InfeasibleError("locks_conflict", "every part is locked but some units are "
-                                  "not in a locked part", units=free_units)
+            raise InfeasibleError(
+                "locks_conflict",
+                "every part is locked but some units are not in a locked part",
+                units=free_units,
+            )
         ex_list = None if existing is None else existing.tolist()
-        regions = allocate_regions(g, wl, free_units, free_parts, targets, self.band,
-                                   locked_label, ex_list, self.strict)
+        regions = allocate_regions(
+            g, wl, free_units, free_parts, targets, self.band, locked_label, ex_list, self.strict
+        )
         for r in regions:
             check_region(g, wl, r, targets, self.band, self.strict)
 
-        obj = Objective(g, w, targets, self.band, existing, self.w_balance,
-                        self.w_compactness, self.w_disruption, frozen_parts=sorted(frozen))
+        obj = Objective(
+            g,
+            w,
+            targets,
+            self.band,
+            existing,
+            self.w_balance,
+            self.w_compactness,
+            self.w_disruption,
+            frozen_parts=sorted(frozen),
+        )
         movable = [locked_label[u] < 0 for u in range(g.n)]
         rng = np.random.default_rng(self.seed)
         if self.min_change and existing is not None:
             labels = self._min_change(obj, existing, regions, targets, locked_label, movable, rng)
         else:
-            labels = self._from_scratch(obj, existing, regions, targets, cap, locked_label,
-                                        movable, rng, deadline)
+            labels = self._from_scratch(
+                obj, existing, regions, targets, cap, locked_label, movable, rng, deadline
+            )
         lab = np.asarray(labels, dtype=np.int64)
-        lab = self._exact_polish(w, cap, T, lab, targets, locked_label, frozen, existing)
+        lab = self._exact_polish(
+            w, cap, T, lab, targets, locked_label, frozen, existing, obj, movable, rng
+        )
         frozen_dev = [(float(w[lab == k].sum()) - targets[k]) / targets[k] for k in frozen]
         bound = max(best_achievable_deviation(wl, regions, targets, frozen_dev), self._exact_bound)
+        impossible = self._band_impossible or bound > self.band + 1e-12
         self.labels_ = lab
-        self.report_ = build_report(g, w, lab, cap, T, self.band, existing, bound,
-                                    obj.terms(lab), time.perf_counter() - t0)
+        self.report_ = build_report(
+            g,
+            w,
+            lab,
+            cap,
+            T,
+            self.band,
+            existing,
+            bound,
+            obj.terms(lab),
+            time.perf_counter() - t0,
+            band_impossible=impossible,
+        )
         self._progress(1.0, "done")
         return lab
 
@@ -228,47 +285,137 @@ class BalancedPartitioner:
         locked_label: list[int],
         frozen: set[int],
         existing: np.ndarray | None,
+        obj: Objective,
+        movable: list[bool],
+        rng: np.random.Generator,
     ) -> IntArray:
-        """On a small area the heuristic left outside the band, solve it exactly.
+        """On a small area the heuristic left outside the band, settle it exactly.
 
-        Few units per part make balancing a matching problem that region growing
-        handles badly; the MILP settles it in well under a second. In minimal-change
-        mode it first looks for the plan inside the band that moves the fewest
-        households; otherwise (or if the band is out of reach) it minimises the
-        maximum deviation. The exact plan is kept only when it is better.
+        Few units per part make balancing a matching problem that local search
+        handles badly. The band search (:mod:`.band_search`, ≤ ``search_max_units``
+        units) either finds a plan inside the band or proves there is none and
+        bisects to the best reachable deviation, which becomes the report's lower
+        bound. In minimal-change mode, when the band is reachable, the MILP's plan
+        inside the band that moves the fewest households is taken if it finishes
+        (≤ ``MIN_CHANGE_MILP_UNITS`` units). A new plan is kept only when it is
+        better; from scratch it is then polished for compactness without letting
+        the worst part get worse. With locked units the MILP (≤ ``exact_max_units``)
+        does both jobs, as the band search has no locks.
         """
         n = self.graph.n
-        if n > self.exact_max_units or n == 0 or frozen or len(cap) > n:
+        if n == 0 or frozen or len(cap) > n:
             return labels
-        dev = np.abs(np.bincount(labels, weights=w, minlength=len(cap)) - targets) / targets
-        if float(dev.max()) <= self.band + 1e-12:
+        worst = max_deviation(labels, w, targets)
+        if worst <= self.band + 1e-12:
             return labels
+        locked = {u: k for u, k in enumerate(locked_label) if k >= 0}
+        min_change = self.min_change and existing is not None
+        if locked:  # the band search has no locks: the MILP settles small areas
+            if n > self.exact_max_units:
+                return labels
+            within = (
+                self._milp(
+                    w,
+                    cap,
+                    T,
+                    locked,
+                    self.exact_max_units,
+                    existing=existing,
+                    max_deviation=self.band,
+                )
+                if min_change
+                else None
+            )
+            if within is not None and within.max_deviation <= self.band + 1e-9:
+                return within.labels
+            exact = self._milp(w, cap, T, locked, self.exact_max_units, initial_labels=labels)
+            if exact is None:
+                return labels
+            self._exact_bound = max(exact.lower_bound, 0.0)
+            return exact.labels if exact.max_deviation < worst - 1e-9 else labels
+        if n > self.search_max_units:
+            return labels
+        deadline = time.perf_counter() + self.search_time_limit
+        prefer = existing if min_change else None
+        found = band_partition(
+            self.graph, w, targets, self.band, self.search_nodes, deadline, prefer=prefer
+        )
+        better = found.labels
+        if found.status == "impossible":
+            self._band_impossible = True
+            best = min_max_deviation(
+                self.graph,
+                w,
+                targets,
+                labels,
+                floor=self.band,
+                max_nodes=self.search_nodes - found.nodes,
+                deadline=deadline,
+                prefer=prefer,
+            )
+            self._exact_bound = best.lower_bound
+            better = best.labels if best.max_deviation < worst - SEARCH_RESOLUTION else None
+        if better is None:
+            return labels
+        if existing is not None:
+            relabelled = better.tolist()
+            _relabel_to_existing(
+                relabelled, existing, obj.w_list, Region(list(range(n)), list(range(len(cap)))), cap
+            )
+            better = np.asarray(relabelled, dtype=np.int64)
+        if min_change and found.status == "found" and n <= MIN_CHANGE_MILP_UNITS:
+            assert existing is not None  # the fewest households moved inside the band
+            within = self._milp(
+                w,
+                cap,
+                T,
+                locked,
+                MIN_CHANGE_MILP_UNITS,
+                existing=existing,
+                max_deviation=self.band,
+                initial_labels=better,
+                time_limit=MIN_CHANGE_MILP_SECONDS,
+            )
+            if (
+                within is not None
+                and within.max_deviation <= self.band + 1e-9
+                and households_moved(within.labels, existing, w)
+                <= households_moved(better, existing, w)
+            ):
+                return within.labels
+        if self.min_change or not self.compactness_polish:
+            return better
+        state = MoveState(obj, better.tolist())
+        compactness_polish(state, movable, rng, check=self._check)
+        return np.asarray(state.labels, dtype=np.int64)
+
+    def _milp(
+        self,
+        w: np.ndarray,
+        cap: np.ndarray,
+        T: float,
+        locked: dict[int, int],
+        max_units: int,
+        **kw: Any,
+    ) -> ExactResult | None:
+        """The exact MILP (within ``exact_time_limit`` unless ``time_limit`` is given);
+        None if it gives no full plan."""
         from gridplanner.algorithms.exact import exact_partition
 
-        locked = {u: k for u, k in enumerate(locked_label) if k >= 0}
-        if self.min_change and existing is not None:
-            try:
-                within = exact_partition(
-                    self.graph, w, capacities=cap.tolist(), target=T, locked=locked or None,
-                    time_limit=self.exact_time_limit, max_units=self.exact_max_units,
-                    existing=existing, max_deviation=self.band,
-                )
-                if (within.labels >= 0).all() and within.max_deviation <= self.band + 1e-9:
-                    return np.asarray(within.labels, dtype=np.int64)
-            except (InfeasibleError, TimeoutError):
-                pass
+        kw.setdefault("time_limit", self.exact_time_limit)
         try:
-            exact = exact_partition(
-                self.graph, w, capacities=cap.tolist(), target=T, locked=locked or None,
-                time_limit=self.exact_time_limit, max_units=self.exact_max_units,
-                initial_labels=labels,
+            res = exact_partition(
+                self.graph,
+                w,
+                capacities=cap.tolist(),
+                target=T,
+                locked=locked or None,
+                max_units=max_units,
+                **kw,
             )
         except (InfeasibleError, TimeoutError):
-            return labels
-        self._exact_bound = max(float(exact.lower_bound), 0.0)
-        if exact.max_deviation < float(dev.max()) - 1e-9 and (exact.labels >= 0).all():
-            return np.asarray(exact.labels, dtype=np.int64)
-        return labels
+            return None
+        return res if (res.labels >= 0).all() else None
 
     # ------------------------------------------------------------------------
     def _min_change(
@@ -325,12 +472,23 @@ class BalancedPartitioner:
                     base[u] = int(existing[u])
         for attempt in range(self.restarts):
             self._check()
-            self._progress(0.05 + 0.9 * attempt / self.restarts,
-                           f"balancing (attempt {attempt + 1}/{self.restarts})")
+            self._progress(
+                0.05 + 0.9 * attempt / self.restarts,
+                f"balancing (attempt {attempt + 1}/{self.restarts})",
+            )
             labels = list(base)
             for r in regions:
-                recursive_tree_partition(adj, obj.w_list, r.units, r.parts, targets,
-                                         locked_label, rng, labels, check=self._check)
+                recursive_tree_partition(
+                    adj,
+                    obj.w_list,
+                    r.units,
+                    r.parts,
+                    targets,
+                    locked_label,
+                    rng,
+                    labels,
+                    check=self._check,
+                )
                 if existing is not None and not any(locked[u] for u in r.units):
                     _relabel_to_existing(labels, existing, obj.w_list, r, cap)
                 for u in r.units:
@@ -377,7 +535,10 @@ def _start_temperature(
 
 
 def _relabel_to_existing(
-    labels: list[int], existing: np.ndarray, w: Sequence[float], region: Region,
+    labels: list[int],
+    existing: np.ndarray,
+    w: Sequence[float],
+    region: Region,
     cap: np.ndarray,
 ) -> None:
     """Rename parts (only among parts of equal capacity) to maximise the

@@ -46,6 +46,9 @@ class PartitionReport:
     best_achievable_deviation: float
     objective: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    # proven: no contiguous plan puts every part inside the band (the bound says
+    # how close one can get); False when not proven, or when the plan is inside
+    band_impossible: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +65,7 @@ def build_report(
     best_achievable: float,
     terms: ObjectiveTerms,
     seconds: float,
+    band_impossible: bool = False,
 ) -> PartitionReport:
     K = len(capacities)
     tal = part_tallies(labels, weights, capacities, target_per_capacity)
@@ -105,4 +109,5 @@ def build_report(
             "disruption": terms.disruption,
         },
         seconds=seconds,
+        band_impossible=band_impossible and max_dev > band + 1e-12,
     )

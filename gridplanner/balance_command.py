@@ -7,9 +7,12 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gridplanner.errors import GridPlannerError
+
+if TYPE_CHECKING:
+    from gridplanner.algorithms.report import PartitionReport
 
 
 def register(sub: Any) -> None:
@@ -134,16 +137,18 @@ def _cmd_balance(args: argparse.Namespace) -> int:
         r = group.report
         print(
             f"{group.code:<20} {len(r.parts):>4} {r.max_abs_deviation:>9.1%} "
-            f"{'是' if r.within_band else '否':>4} {'是' if r.all_contiguous else '否':>4} "
+            f"{_band_word(r):>4} {'是' if r.all_contiguous else '否':>4} "
             f"{r.mean_polsby_popper:>8.2f} {r.households_moved:>10.0f} "
             f"{r.best_achievable_deviation:>9.1%}"
         )
     reports = [g.report for g in result.groups if g.report is not None]
     within = sum(r.within_band for r in reports)
+    out_of_reach = sum(r.band_impossible for r in reports)
     contiguous = all(r.all_contiguous for r in reports)
     print(
         f"scope {args.scope}: {len(reports)} {'communities' if tier else 'comprehensive grids'} "
-        f"balanced in {seconds:.2f} s; {within} within their band; all "
+        f"balanced in {seconds:.2f} s; {within} within their band, {out_of_reach} where the "
+        f"band is proven out of reach (可达下限 = the closest any plan gets); all "
         f"{part_plural} contiguous: {'yes' if contiguous else 'NO'}; "
         f"households moved {result.households_moved:.0f}; nodes recoded {len(result.recoded)}"
     )
@@ -165,6 +170,13 @@ def _cmd_balance(args: argparse.Namespace) -> int:
         )
     print(f"wrote {out}")
     return 0
+
+
+def _band_word(report: PartitionReport) -> str:
+    """达标 column: inside the band, proven out of reach, or neither (yet)."""
+    if report.within_band:
+        return "是"
+    return "不可达" if report.band_impossible else "否"
 
 
 def _cmd_partition(args: argparse.Namespace) -> int:
@@ -197,7 +209,8 @@ def _cmd_partition(args: argparse.Namespace) -> int:
     print(
         f"{len(frame)} features → {args.parts} parts in {seconds:.2f} s "
         f"(measured in {result.metric_crs}); max |deviation| {r.max_abs_deviation:.1%}, "
-        f"best achievable {r.best_achievable_deviation:.1%}; "
+        f"best achievable {r.best_achievable_deviation:.1%}"
+        f"{' (the band is proven out of reach)' if r.band_impossible else ''}; "
         f"all contiguous: {'yes' if r.all_contiguous else 'NO'}; mean Polsby-Popper "
         f"{r.mean_polsby_popper:.3f}; wrote {args.out}"
     )

@@ -63,6 +63,8 @@ class GeoPackageStore:
         path = Path(location)
         if path.exists() and path.is_dir():
             raise ProjectFileError(f"{path}: is a folder, not a project file")
+        if path.exists() and not path.is_file():  # a device, pipe or socket: never replace it
+            raise ProjectFileError(f"{path}: is not a regular file; save the project elsewhere")
         if not path.parent.exists():
             raise ProjectFileError(f"{path}: folder {path.parent} does not exist")
         temp = path.with_name(f".{path.stem}.saving-{uuid.uuid4().hex[:8]}.gpkg")

@@ -174,6 +174,7 @@ class BalanceAlgorithm(GridPlannerAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("MAX_DEVIATION", tr("最大偏差")))
         self.addOutput(QgsProcessingOutputNumber("BEST_ACHIEVABLE", tr("可达下限")))
         self.addOutput(QgsProcessingOutputNumber("ALL_CONTIGUOUS", tr("全部连通")))
+        self.addOutput(QgsProcessingOutputNumber("BAND_OUT_OF_REACH", tr("已证明无法达标")))
         self.addOutput(QgsProcessingOutputString("METRIC_CRS", tr("量算坐标系")))
 
     # ------------------------------------------------------------------------
@@ -280,6 +281,7 @@ class BalanceAlgorithm(GridPlannerAlgorithm):
                 "MAX_DEVIATION": float(report.max_abs_deviation),
                 "BEST_ACHIEVABLE": float(report.best_achievable_deviation),
                 "ALL_CONTIGUOUS": int(bool(report.all_contiguous)),
+                "BAND_OUT_OF_REACH": int(bool(report.band_impossible)),
                 "METRIC_CRS": metric,
             }
         )
@@ -295,6 +297,14 @@ class BalanceAlgorithm(GridPlannerAlgorithm):
                 contiguous=tr("是") if report.all_contiguous else tr("否"),
             )
         )
+        if report.band_impossible:
+            feedback.pushInfo(
+                tr(
+                    "±{band:.0%} 无法达到：已证明没有任何连通方案能让每个网格都在范围内"
+                    "（单元太大）；可达下限即最好的方案",
+                    band=report.band,
+                )
+            )
         feedback.setProgress(100)
         return outputs
 

@@ -104,6 +104,23 @@ def balance_preview(
     return BalancePreview(result, edit, images[0], images[1], moved)
 
 
+def band_summary(result: BalanceResult, listed: int = 4) -> str:
+    """How many comprehensive grids reached their band, and where it is proven out
+    of reach (the units are too coarse), with the closest deviation any plan gets."""
+    reports = [(g.code, g.report) for g in result.groups if g.report is not None]
+    within = sum(r.within_band for _, r in reports)
+    text = f"{t('达标')} {within}/{len(reports)}"
+    beyond = [(c, r) for c, r in reports if r.band_impossible]
+    if beyond:
+        worst = sorted(beyond, key=lambda cr: -cr[1].best_achievable_deviation)[:listed]
+        named = "，".join(f"{c} ≥{r.best_achievable_deviation:.1%}" for c, r in worst)
+        more = f" …(+{len(beyond) - listed})" if len(beyond) > listed else ""
+        text += (
+            f"；{len(beyond)} {t('个无法达标（单元太大，已证明；可达的最小偏差）')}: {named}{more}"
+        )
+    return text
+
+
 class BalanceDialog(QDialog):
     def __init__(
         self,
@@ -236,7 +253,8 @@ class BalanceDialog(QDialog):
         errors = [f"{g.code}: {g.error}" for g in preview.result.groups if g.error]
         self.message.setText(
             f"{t('调整单元')} {len(moved)} {t('个')}，{t('涉及')} "
-            f"{int(moved['households'].sum())} {t('户')}"
+            f"{int(moved['households'].sum())} {t('户')}；"
+            + band_summary(preview.result)
             + ("；" + "；".join(errors) if errors else "")
         )
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)

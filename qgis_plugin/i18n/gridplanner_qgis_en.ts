@@ -160,6 +160,14 @@ Outputs: the units with a `part` field (and, with an existing grid field, `part_
         <translation>Max deviation</translation>
     </message>
     <message>
+        <source>已证明无法达标</source>
+        <translation>Band proven out of reach</translation>
+    </message>
+    <message>
+        <source>±{band:.0%} 无法达到：已证明没有任何连通方案能让每个网格都在范围内（单元太大）；可达下限即最好的方案</source>
+        <translation>±{band:.0%} is out of reach: no contiguous plan puts every grid inside it (the units are too coarse, proven); the best achievable deviation is the closest any plan gets</translation>
+    </message>
+    <message>
         <source>可达下限</source>
         <translation>Best achievable deviation</translation>
     </message>

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
-import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from random_graphs import SETTINGS, voronoi_graph
 
 from gridplanner.algorithms import metrics
-from gridplanner.algorithms.adjacency import UnitGraph, build_adjacency
 from gridplanner.algorithms.errors import InfeasibleError
 from gridplanner.algorithms.partition import BalancedPartitioner
-
-
-def voronoi_graph(n: int, seed: int) -> UnitGraph:
-    rng = np.random.default_rng(seed)
-    pts = shapely.multipoints(rng.uniform(0, 1000, size=(n, 2)))
-    box = shapely.box(0, 0, 1000, 1000)
-    polys = shapely.intersection(
-        shapely.get_parts(shapely.voronoi_polygons(pts, extend_to=box)), box
-    )
-    return build_adjacency(polys)
-
-
-SETTINGS = settings(
-    max_examples=int(os.environ.get("GP_HYPOTHESIS_EXAMPLES", "20")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
 
 
 @SETTINGS
@@ -51,17 +31,31 @@ def test_parts_are_contiguous_deterministic_and_complete(n: int, k: int, seed: i
 
 
 @SETTINGS
-@given(n=st.integers(12, 40), k=st.integers(2, 4), seed=st.integers(0, 10_000),
-       min_change=st.booleans())
+@given(
+    n=st.integers(12, 40),
+    k=st.integers(2, 4),
+    seed=st.integers(0, 10_000),
+    min_change=st.booleans(),
+)
 def test_locked_units_keep_their_label(n: int, k: int, seed: int, min_change: bool) -> None:
     g = voronoi_graph(n, seed)
     rng = np.random.default_rng(seed)
     w = rng.integers(10, 60, size=n)
-    existing = BalancedPartitioner(g, rng.integers(1, 100, size=n), n_parts=k, seed=1,
-                                   strict=False, restarts=1).solve()
+    existing = BalancedPartitioner(
+        g, rng.integers(1, 100, size=n), n_parts=k, seed=1, strict=False, restarts=1
+    ).solve()
     locked = rng.random(n) < 0.2
-    solver = BalancedPartitioner(g, w, n_parts=k, existing=existing, locked_units=locked,
-                                 min_change=min_change, seed=seed, strict=False, restarts=2)
+    solver = BalancedPartitioner(
+        g,
+        w,
+        n_parts=k,
+        existing=existing,
+        locked_units=locked,
+        min_change=min_change,
+        seed=seed,
+        strict=False,
+        restarts=2,
+    )
     labels = solver.solve()
     assert (labels[locked] == existing[locked]).all()
     assert all(metrics.part_contiguity(g, labels, k))
@@ -76,8 +70,15 @@ def test_min_change_never_moves_a_balanced_plan(n: int, k: int, seed: int) -> No
     plan = BalancedPartitioner(g, w, n_parts=k, seed=seed, strict=False, restarts=2)
     existing = plan.solve()
     assert plan.report_ is not None
-    solver = BalancedPartitioner(g, w, n_parts=k, existing=existing, min_change=True,
-                                 band=max(0.05, plan.report_.max_abs_deviation), strict=False)
+    solver = BalancedPartitioner(
+        g,
+        w,
+        n_parts=k,
+        existing=existing,
+        min_change=True,
+        band=max(0.05, plan.report_.max_abs_deviation),
+        strict=False,
+    )
     labels = solver.solve()
     assert labels.tolist() == existing.tolist()
     assert solver.report_ is not None and solver.report_.households_moved == 0
@@ -105,9 +106,18 @@ def test_compactness_polish_shortens_cuts_and_keeps_the_worst_part(
     graph = voronoi_graph(n, seed)
     w = np.random.default_rng(seed).integers(10, 120, graph.n).astype(float)
     plain = BalancedPartitioner(
-        graph, w, n_parts=k, seed=seed, strict=False, compactness_polish=False, exact_max_units=0
+        graph,
+        w,
+        n_parts=k,
+        seed=seed,
+        strict=False,
+        compactness_polish=False,
+        exact_max_units=0,
+        search_max_units=0,
     )
-    polished = BalancedPartitioner(graph, w, n_parts=k, seed=seed, strict=False, exact_max_units=0)
+    polished = BalancedPartitioner(
+        graph, w, n_parts=k, seed=seed, strict=False, exact_max_units=0, search_max_units=0
+    )
     a, b = plain.solve(), polished.solve()
     assert plain.report_ is not None and polished.report_ is not None
     assert metrics.cut_length(graph, b) <= metrics.cut_length(graph, a) + 1e-9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -165,6 +166,16 @@ def test_newer_schema_is_refused(tiny_project: Project, tmp_path: Path) -> None:
 def test_saving_into_a_missing_folder(tiny_project: Project, tmp_path: Path) -> None:
     with pytest.raises(ProjectFileError, match="does not exist"):
         save_project(tiny_project, tmp_path / "no" / "plan.gpkg")
+
+
+def test_saving_over_a_device_or_pipe_is_refused(tiny_project: Project, tmp_path: Path) -> None:
+    """`--out /dev/null` must not replace the device with a project file."""
+    fifo = tmp_path / "pipe.gpkg"
+    os.mkfifo(fifo)
+    with pytest.raises(ProjectFileError, match=r"pipe\.gpkg: is not a regular file"):
+        save_project(tiny_project, fifo)
+    assert fifo.is_fifo()
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe.gpkg"]  # no temp file left
 
 
 def test_a_loaded_project_can_be_edited(sample_street_path: Path) -> None:

@@ -190,3 +190,31 @@ def test_cancel_stops_the_balancer(units_layer: Path, run_alg: Any) -> None:
             },
             feedback,
         )
+
+
+def test_a_band_out_of_reach_is_reported_as_proven(run_alg: Any, tmp_path: Path) -> None:
+    """Three equal units into two grids: one grid has 2/3 of the households, and the
+    algorithm says ±5% is out of reach (not merely missed), with the bound 33.3%."""
+    import geopandas as gpd
+    import shapely
+
+    boxes = [
+        shapely.box(500_000 + 100 * i, 4_300_000, 500_100 + 100 * i, 4_300_100) for i in range(3)
+    ]
+    units = gpd.GeoDataFrame({"households": [100, 100, 100]}, geometry=boxes, crs="EPSG:4550")
+    path = tmp_path / "three_in_a_row.gpkg"
+    units.to_file(path)
+    result = run_alg(
+        "gridplanner:balance",
+        {
+            "INPUT": str(path),
+            "HOUSEHOLDS": "households",
+            "PARTS": 2,
+            "OUTPUT": str(tmp_path / "out.gpkg"),
+            "GRIDS": "TEMPORARY_OUTPUT",
+            "REPORT": "TEMPORARY_OUTPUT",
+        },
+    )
+    assert result["BAND_OUT_OF_REACH"] == 1
+    assert result["BEST_ACHIEVABLE"] == pytest.approx(1 / 3, abs=0.003)
+    assert result["MAX_DEVIATION"] == pytest.approx(1 / 3, abs=1e-6)

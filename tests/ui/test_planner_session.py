@@ -191,6 +191,12 @@ def test_planner_session(gp_app, sample_street_path: Path, tmp_path: Path) -> No
     dialog.task.wait(120)
     assert dialog.preview is not None, dialog.message.text()
     assert dialog.table.rowCount() > 0
+    reports = [g.report for g in dialog.preview.result.groups if g.report is not None]
+    assert reports and all(r.within_band or r.band_impossible for r in reports)
+    within = sum(r.within_band for r in reports)
+    assert f"达标 {within}/{len(reports)}" in dialog.message.text()
+    if within < len(reports):  # the rest are proven out of reach, and the message says so
+        assert "无法达标" in dialog.message.text()
     _grab(app, dialog, "screenshot-balance-preview.png")
     dialog.accept()
     assert stack.count() == 5

@@ -716,6 +716,14 @@
         <translation>Note</translation>
     </message>
     <message>
+        <source>达标</source>
+        <translation>In band</translation>
+    </message>
+    <message>
+        <source>个无法达标（单元太大，已证明；可达的最小偏差）</source>
+        <translation>cannot reach the band (units too coarse, proven; closest any plan gets)</translation>
+    </message>
+    <message>
         <source>涉及</source>
         <translation>covering</translation>
     </message>
