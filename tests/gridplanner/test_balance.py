@@ -42,6 +42,10 @@ def test_from_scratch_keeps_every_grid_whole(street: Project, unbalanced_code: s
         geom = plan.nodes.at[grid, "geometry"]
         assert geom is not None and geom.geom_type == "Polygon", plan.nodes.at[grid, "code"]
     assert all(g.report is not None and g.report.all_contiguous for g in result.groups)
+    # ±5% is reached wherever the units allow it; elsewhere the report proves it cannot be
+    reports = [g.report for g in result.groups if g.report is not None]
+    assert all(r.within_band or r.band_impossible for r in reports)
+    assert any(r.band_impossible for r in reports)  # the sample has such a comprehensive grid
     # same units, same ids, households preserved
     assert set(plan.level(Level.GRID_UNIT).index) == set(street.level(Level.GRID_UNIT).index)
     assert (
@@ -153,10 +157,13 @@ def test_balance_cli_writes_a_new_version(
     assert status == 0
     text = capsys.readouterr().out
     assert "all grids contiguous: yes" in text and f"wrote {out}" in text
+    assert "4 within their band, 1 where the band is proven out of reach" in text
+    assert "不可达" in text  # the 达标 column of the comprehensive grid that cannot make it
     plan = load_project(out)
     assert plan.history[-1].summary.startswith(f"重新平衡 {unbalanced_code}")
     data = json.loads(report.read_text("utf-8"))
     assert data["households_moved"] > 0 and data["recoded"]
+    assert sum(g["report"]["band_impossible"] for g in data["groups"]) == 1
 
 
 def test_the_whole_balance_is_one_reversible_edit(street: Project, unbalanced_code: str) -> None:
