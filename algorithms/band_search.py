@@ -18,8 +18,9 @@ every part within ±d of its target?* — by enumerating connected unit sets:
 
 The answer is "found" (with labels), "impossible" (a proof: the search was
 exhaustive) or "unknown" (the node budget or deadline ran out). ``min_max_deviation``
-bisects on the band to find how close the best plan can get, which gives both a
-better plan and a proven lower bound for the report.
+runs the same search as a branch and bound: each plan found tightens the band to
+just below its deviation (failures stay valid for narrower bands, so the memo is
+kept), which ends with the best plan and a proven lower bound for the report.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import numpy.typing as npt
 from gridplanner.algorithms.adjacency import IntArray, UnitGraph
 
 Status = Literal["found", "impossible", "unknown"]
-SEARCH_RESOLUTION = 0.002  # bisection stops when plan and bound are this close
+SEARCH_RESOLUTION = 0.002  # the min-max search stops when plan and bound are this close
 _EPS = 1e-9
 
 
@@ -64,6 +65,10 @@ class MinMaxDeviation:
 
 class _OutOfBudget(Exception):
     pass
+
+
+class _Settled(Exception):
+    """The best plan is within the resolution of the known lower bound."""
 
 
 def _search_order(n: int, adj: Sequence[Sequence[int]]) -> list[int]:
@@ -137,14 +142,24 @@ class _Search:
         self.counts = tuple(
             sum(math.isclose(float(t), d, rel_tol=1e-9) for t in targets) for d in distinct
         )
-        self.lo = [t * (1 - band) - _EPS * t for t in distinct]
-        self.hi = [t * (1 + band) + _EPS * t for t in distinct]
-        self.lo_min = min(self.lo)
-        self.hi_max = max(self.hi)
+        self.set_band(band)
         self.max_nodes = max_nodes
         self.deadline = deadline
         self.nodes = 0
         self.failed: set[tuple[int, tuple[int, ...]]] = set()
+        # branch and bound (``optimise``): the sets chosen so far and the best plan
+        self.path: list[tuple[int, int, float]] = []
+        self.best: list[tuple[int, int, float]] | None = None
+        self.best_deviation = math.inf
+        self.floor = 0.0
+        self.resolution = SEARCH_RESOLUTION
+
+    def set_band(self, band: float) -> None:
+        self.band = band
+        self.lo = [t * (1 - band) - _EPS * t for t in self.targets]
+        self.hi = [t * (1 + band) + _EPS * t for t in self.targets]
+        self.lo_min = min(self.lo)
+        self.hi_max = max(self.hi)
 
     # -- helpers ---------------------------------------------------------------
     def _tick(self) -> None:
@@ -289,6 +304,56 @@ class _Search:
         self.failed.add(key)
         return None
 
+    def optimise(self, mask: int, counts: tuple[int, ...]) -> bool:
+        """Branch and bound on the max |deviation|: every complete plan found
+        tightens the band to ``resolution`` below its deviation, so the search ends
+        with the best plan and a proof that nothing is better by ``resolution``.
+
+        Returns True when the subtree held a plan or was cut short (an earlier set
+        no longer fits the tightened band); only a subtree explored in full without
+        a plan is memoised as failed — valid for every narrower band too."""
+        if not all(self.lo[c] <= ws <= self.hi[c] for _, c, ws in self.path):
+            return True
+        parts_left = sum(counts)
+        key = (mask, counts)
+        if key in self.failed:
+            return False
+        self._tick()
+        if parts_left == 1:
+            c = counts.index(1)
+            ws = self._weight(mask)
+            if self._component(mask & -mask, mask) == mask and self.lo[c] <= ws <= self.hi[c]:
+                self._record([*self.path, (mask, c, ws)])
+                return True
+            self.failed.add(key)
+            return False
+        hit = False
+        for s, ws in self._candidates(mask & -mask, mask):
+            rest = mask & ~s
+            checked = False
+            for c, k in enumerate(counts):
+                if not k or not self.lo[c] <= ws <= self.hi[c]:
+                    continue
+                if not checked:
+                    if not self._remainder_ok(rest, parts_left - 1):
+                        break
+                    checked = True
+                self.path.append((s, c, ws))
+                hit |= self.optimise(rest, (*counts[:c], k - 1, *counts[c + 1 :]))
+                self.path.pop()
+        if not hit:
+            self.failed.add(key)
+        return hit
+
+    def _record(self, sets: list[tuple[int, int, float]]) -> None:
+        deviation = max(abs(ws / self.targets[c] - 1) for _, c, ws in sets)
+        if deviation < self.best_deviation:
+            self.best, self.best_deviation = sets, deviation
+        band = self.best_deviation - self.resolution
+        if band <= self.floor:
+            raise _Settled
+        self.set_band(band)
+
     def labels(self, sets: list[tuple[int, int]], targets: Sequence[float]) -> IntArray:
         """Give each set a part of its target class (parts in index order)."""
         free: list[list[int]] = [[] for _ in self.targets]
@@ -352,27 +417,31 @@ def min_max_deviation(
     deadline: float | None = None,
     prefer: npt.ArrayLike | None = None,
 ) -> MinMaxDeviation:
-    """Bisect on the band between ``floor`` (a known lower bound) and the
-    deviation of ``start_labels`` until the gap is below ``resolution`` or the
-    budget runs out. Returns the best plan found and the largest band proven
-    impossible (a valid lower bound on every plan's max |deviation|)."""
+    """The plan with the smallest max |deviation|, to within ``resolution``, by
+    branch and bound from the deviation of ``start_labels`` down to ``floor`` (a
+    known lower bound). Returns the best plan found (``start_labels`` if nothing
+    beats it by ``resolution``) and the largest band proven impossible — a valid
+    lower bound on every plan's max |deviation| (``floor`` if the budget ran out)."""
     w = np.asarray(weights, dtype=np.float64)
-    best = None if start_labels is None else np.asarray(start_labels, dtype=np.int64)
-    hi = math.inf if best is None else max_deviation(best, w, targets)
-    lo = floor
-    nodes = 0
-    while hi - lo > resolution:
-        mid = (lo + hi) / 2 if math.isfinite(hi) else max(2 * lo, lo + 0.05)
-        res = band_partition(
-            graph, w, targets, mid, max_nodes=max_nodes - nodes, deadline=deadline, prefer=prefer
-        )
-        nodes += res.nodes
-        if res.status == "found":
-            assert res.labels is not None
-            best = res.labels
-            hi = max_deviation(best, w, targets)
-        elif res.status == "impossible":
-            lo = mid
-        else:
-            break
-    return MinMaxDeviation(best, hi, lo, hi - lo <= resolution, nodes)
+    start = None if start_labels is None else np.asarray(start_labels, dtype=np.int64)
+    start_dev = math.inf if start is None else max_deviation(start, w, targets)
+    band = start_dev - resolution if math.isfinite(start_dev) else max(10.0, 2 * floor)
+    if band <= floor:
+        return MinMaxDeviation(start, start_dev, floor, True, 0)
+    pref = None if prefer is None else np.asarray(prefer, dtype=np.int64)
+    search = _Search(graph, w, targets, band, max_nodes, deadline, pref)
+    search.floor, search.resolution = floor, resolution
+    settled, lower = True, floor
+    try:
+        search.optimise((1 << graph.n) - 1, search.counts)
+        lower = search.band  # explored in full: nothing within the final band
+    except _Settled:
+        pass
+    except _OutOfBudget:
+        settled = False
+    if search.best is None:
+        return MinMaxDeviation(start, start_dev, max(lower, floor), settled, search.nodes)
+    labels = search.labels([(s, c) for s, c, _ in search.best], targets)
+    return MinMaxDeviation(
+        labels, max_deviation(labels, w, targets), max(lower, floor), settled, search.nodes
+    )

@@ -23,19 +23,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 from gridplanner.algorithms.adjacency import IntArray, UnitGraph
-from gridplanner.algorithms.band_search import (
-    SEARCH_RESOLUTION,
-    band_partition,
-    max_deviation,
-    min_max_deviation,
-)
 from gridplanner.algorithms.construct import recursive_tree_partition, repair
 from gridplanner.algorithms.errors import Cancelled, InfeasibleError
 from gridplanner.algorithms.feasibility import (
@@ -53,16 +45,11 @@ from gridplanner.algorithms.local_search import (
     improve,
     repair_band,
 )
-from gridplanner.algorithms.metrics import households_moved
 from gridplanner.algorithms.objective import Objective
 from gridplanner.algorithms.report import PartitionReport, build_report
-
-if TYPE_CHECKING:
-    from gridplanner.algorithms.exact import ExactResult
+from gridplanner.algorithms.settle import AreaSettler, SettleLimits, relabel_in_place
 
 ProgressFn = Callable[[float, str], None]
-MIN_CHANGE_MILP_UNITS = 24  # the min-moves MILP, warm-started with the search's plan,
-MIN_CHANGE_MILP_SECONDS = 0.25  # settles most such areas within this (else its best so far)
 CancelFn = Callable[[], bool]
 
 
@@ -142,13 +129,9 @@ class BalancedPartitioner:
         self.progress = progress
         self.cancel = cancel
         self.compactness_polish = compactness_polish
-        self.exact_max_units = exact_max_units
-        self.exact_time_limit = exact_time_limit
-        self.search_max_units = search_max_units
-        self.search_nodes = search_nodes
-        self.search_time_limit = search_time_limit
-        self._exact_bound = 0.0
-        self._band_impossible = False
+        self.limits = SettleLimits(
+            exact_max_units, exact_time_limit, search_max_units, search_nodes, search_time_limit
+        )
         self.labels_: IntArray | None = None
         self.report_: PartitionReport | None = None
 
@@ -207,7 +190,6 @@ class BalancedPartitioner:
     def solve(self) -> IntArray:
         t0 = time.perf_counter()
         deadline = None if self.time_budget is None else t0 + self.time_budget
-        self._exact_bound, self._band_impossible = 0.0, False
         g = self.graph
         w, cap, T, existing, locked_label = self._validate()
         K = len(cap)
@@ -244,19 +226,24 @@ class BalancedPartitioner:
         )
         movable = [locked_label[u] < 0 for u in range(g.n)]
         rng = np.random.default_rng(self.seed)
+        settler = AreaSettler(g, w, cap, T, self.band, existing, self.min_change, self.limits)
+        locks = {u: k for u, k in enumerate(locked_label) if k >= 0}
         if self.min_change and existing is not None:
             labels = self._min_change(obj, existing, regions, targets, locked_label, movable, rng)
         else:
+            proof = settler if settler.searchable(bool(locks), bool(frozen)) else None
             labels = self._from_scratch(
-                obj, existing, regions, targets, cap, locked_label, movable, rng, deadline
+                obj, existing, regions, targets, cap, locked_label, movable, rng, deadline, proof
             )
-        lab = np.asarray(labels, dtype=np.int64)
-        lab = self._exact_polish(
-            w, cap, T, lab, targets, locked_label, frozen, existing, obj, movable, rng
-        )
+        settled = settler.settle(np.asarray(labels, dtype=np.int64), locks, bool(frozen))
+        lab = settled.labels
+        if settled.source == "search" and not self.min_change and self.compactness_polish:
+            state = MoveState(obj, lab.tolist())  # the search's plan is not polished yet
+            compactness_polish(state, movable, rng, check=self._check)
+            lab = np.asarray(state.labels, dtype=np.int64)
         frozen_dev = [(float(w[lab == k].sum()) - targets[k]) / targets[k] for k in frozen]
-        bound = max(best_achievable_deviation(wl, regions, targets, frozen_dev), self._exact_bound)
-        impossible = self._band_impossible or bound > self.band + 1e-12
+        bound = max(best_achievable_deviation(wl, regions, targets, frozen_dev), settled.bound)
+        impossible = settled.impossible or bound > self.band + 1e-12
         self.labels_ = lab
         self.report_ = build_report(
             g,
@@ -273,149 +260,6 @@ class BalancedPartitioner:
         )
         self._progress(1.0, "done")
         return lab
-
-    # ------------------------------------------------------------------------
-    def _exact_polish(
-        self,
-        w: np.ndarray,
-        cap: np.ndarray,
-        T: float,
-        labels: IntArray,
-        targets: list[float],
-        locked_label: list[int],
-        frozen: set[int],
-        existing: np.ndarray | None,
-        obj: Objective,
-        movable: list[bool],
-        rng: np.random.Generator,
-    ) -> IntArray:
-        """On a small area the heuristic left outside the band, settle it exactly.
-
-        Few units per part make balancing a matching problem that local search
-        handles badly. The band search (:mod:`.band_search`, ≤ ``search_max_units``
-        units) either finds a plan inside the band or proves there is none and
-        bisects to the best reachable deviation, which becomes the report's lower
-        bound. In minimal-change mode, when the band is reachable, the MILP's plan
-        inside the band that moves the fewest households is taken if it finishes
-        (≤ ``MIN_CHANGE_MILP_UNITS`` units). A new plan is kept only when it is
-        better; from scratch it is then polished for compactness without letting
-        the worst part get worse. With locked units the MILP (≤ ``exact_max_units``)
-        does both jobs, as the band search has no locks.
-        """
-        n = self.graph.n
-        if n == 0 or frozen or len(cap) > n:
-            return labels
-        worst = max_deviation(labels, w, targets)
-        if worst <= self.band + 1e-12:
-            return labels
-        locked = {u: k for u, k in enumerate(locked_label) if k >= 0}
-        min_change = self.min_change and existing is not None
-        if locked:  # the band search has no locks: the MILP settles small areas
-            if n > self.exact_max_units:
-                return labels
-            within = (
-                self._milp(
-                    w,
-                    cap,
-                    T,
-                    locked,
-                    self.exact_max_units,
-                    existing=existing,
-                    max_deviation=self.band,
-                )
-                if min_change
-                else None
-            )
-            if within is not None and within.max_deviation <= self.band + 1e-9:
-                return within.labels
-            exact = self._milp(w, cap, T, locked, self.exact_max_units, initial_labels=labels)
-            if exact is None:
-                return labels
-            self._exact_bound = max(exact.lower_bound, 0.0)
-            return exact.labels if exact.max_deviation < worst - 1e-9 else labels
-        if n > self.search_max_units:
-            return labels
-        deadline = time.perf_counter() + self.search_time_limit
-        prefer = existing if min_change else None
-        found = band_partition(
-            self.graph, w, targets, self.band, self.search_nodes, deadline, prefer=prefer
-        )
-        better = found.labels
-        if found.status == "impossible":
-            self._band_impossible = True
-            best = min_max_deviation(
-                self.graph,
-                w,
-                targets,
-                labels,
-                floor=self.band,
-                max_nodes=self.search_nodes - found.nodes,
-                deadline=deadline,
-                prefer=prefer,
-            )
-            self._exact_bound = best.lower_bound
-            better = best.labels if best.max_deviation < worst - SEARCH_RESOLUTION else None
-        if better is None:
-            return labels
-        if existing is not None:
-            relabelled = better.tolist()
-            _relabel_to_existing(
-                relabelled, existing, obj.w_list, Region(list(range(n)), list(range(len(cap)))), cap
-            )
-            better = np.asarray(relabelled, dtype=np.int64)
-        if min_change and found.status == "found" and n <= MIN_CHANGE_MILP_UNITS:
-            assert existing is not None  # the fewest households moved inside the band
-            within = self._milp(
-                w,
-                cap,
-                T,
-                locked,
-                MIN_CHANGE_MILP_UNITS,
-                existing=existing,
-                max_deviation=self.band,
-                initial_labels=better,
-                time_limit=MIN_CHANGE_MILP_SECONDS,
-            )
-            if (
-                within is not None
-                and within.max_deviation <= self.band + 1e-9
-                and households_moved(within.labels, existing, w)
-                <= households_moved(better, existing, w)
-            ):
-                return within.labels
-        if self.min_change or not self.compactness_polish:
-            return better
-        state = MoveState(obj, better.tolist())
-        compactness_polish(state, movable, rng, check=self._check)
-        return np.asarray(state.labels, dtype=np.int64)
-
-    def _milp(
-        self,
-        w: np.ndarray,
-        cap: np.ndarray,
-        T: float,
-        locked: dict[int, int],
-        max_units: int,
-        **kw: Any,
-    ) -> ExactResult | None:
-        """The exact MILP (within ``exact_time_limit`` unless ``time_limit`` is given);
-        None if it gives no full plan."""
-        from gridplanner.algorithms.exact import exact_partition
-
-        kw.setdefault("time_limit", self.exact_time_limit)
-        try:
-            res = exact_partition(
-                self.graph,
-                w,
-                capacities=cap.tolist(),
-                target=T,
-                locked=locked or None,
-                max_units=max_units,
-                **kw,
-            )
-        except (InfeasibleError, TimeoutError):
-            return None
-        return res if (res.labels >= 0).all() else None
 
     # ------------------------------------------------------------------------
     def _min_change(
@@ -456,7 +300,11 @@ class BalancedPartitioner:
         movable: list[bool],
         rng: np.random.Generator,
         deadline: float | None,
+        proof: AreaSettler | None,
     ) -> list[int]:
+        """Restarts of construction + annealing + descent, best objective kept. Stops
+        after ``min_restarts`` once inside the band, or once ``proof`` (the band
+        search) shows the band is out of reach — more restarts cannot reach it."""
         g = self.graph
         adj = g.adjacency_lists
         locked = [k >= 0 for k in locked_label]
@@ -490,7 +338,7 @@ class BalancedPartitioner:
                     check=self._check,
                 )
                 if existing is not None and not any(locked[u] for u in r.units):
-                    _relabel_to_existing(labels, existing, obj.w_list, r, cap)
+                    relabel_in_place(labels, existing, obj.w_list, r.units, r.parts, cap)
                 for u in r.units:
                     if locked[u]:
                         labels[u] = locked_label[u]
@@ -508,6 +356,10 @@ class BalancedPartitioner:
                 break
             if attempt + 1 >= self.min_restarts and best_viol <= 1e-12:
                 break  # inside the band: more restarts only polish compactness
+            if attempt + 1 == self.min_restarts and proof is not None and best is not None:
+                found, _ = proof.search(np.asarray(best, dtype=np.int64))
+                if found.status == "impossible":
+                    break
         assert best is not None
         if self.compactness_polish:
             state = MoveState(obj, best)
@@ -532,31 +384,6 @@ def _start_temperature(
             deltas.append(abs(obj.delta(state.labels, state.h, u, b)))
     med = float(np.median(deltas)) if deltas else 0.0
     return med if med > 1e-9 else 1e-3
-
-
-def _relabel_to_existing(
-    labels: list[int],
-    existing: np.ndarray,
-    w: Sequence[float],
-    region: Region,
-    cap: np.ndarray,
-) -> None:
-    """Rename parts (only among parts of equal capacity) to maximise the
-    households that keep their existing label."""
-    parts = region.parts
-    pos = {k: i for i, k in enumerate(parts)}
-    overlap = np.zeros((len(parts), len(parts)))
-    for u in region.units:
-        a, e = labels[u], int(existing[u])
-        if a in pos and e in pos:
-            overlap[pos[a], pos[e]] += w[u] + 1e-6
-    c = np.array([cap[k] for k in parts])
-    cost = -overlap + np.where(np.isclose(c[:, None], c[None, :]), 0.0, 1e12)
-    rows, cols = linear_sum_assignment(cost)
-    mapping = {parts[r]: parts[cc] for r, cc in zip(rows.tolist(), cols.tolist(), strict=True)}
-    for u in region.units:
-        if labels[u] in mapping:
-            labels[u] = mapping[labels[u]]
 
 
 def balance(

@@ -25,6 +25,7 @@ from gridplanner.levels import Level, NodeKind
 from gridplanner.model import NODE_COLUMNS, Project
 
 _MISSING = object()
+_LOOKUPS_BEFORE_TABLE = 64  # pandas .at per read until then, a dict per column after
 
 
 def as_id(value: Any) -> int | None:
@@ -66,6 +67,9 @@ class Draft:
         self.touched_units: set[int] = set()
         self.staffed_grids: set[int] = set()
         self._kids: dict[int, list[int]] = {}
+        self._moved_into: dict[int, dict[int, None]] = {}  # parent -> nodes given it (ordered)
+        self._lookups: dict[str, int] = {}
+        self._column_tables: dict[str, dict[int, Any]] = {}
 
     # -- reading ---------------------------------------------------------------------
     def exists(self, node_id: int) -> bool:
@@ -81,6 +85,20 @@ class Draft:
         pending = self._nodes.get(column, {}).get(node_id, _MISSING)
         if pending is not _MISSING:
             return pending
+        table = self._column_tables.get(column)
+        if table is None:  # a few lookups go to pandas; a big edit (a balance) gets a dict
+            self._lookups[column] = reads = self._lookups.get(column, 0) + 1
+            if reads > _LOOKUPS_BEFORE_TABLE:
+                nodes = self.project.nodes
+                values = nodes[column].array
+                table = self._column_tables[column] = dict(
+                    zip(nodes.index.tolist(), values, strict=True)
+                )
+        if table is not None:
+            try:
+                return table[node_id]
+            except KeyError:
+                raise EditError(f"no node with id {node_id}") from None
         try:
             return self.project.nodes.at[node_id, column]
         except KeyError:
@@ -127,8 +145,8 @@ class Draft:
         base = self._kids[parent_id]
         out = [i for i in base if i not in self._removed and self.parent(i) == parent_id]
         seen = set(base)
-        for node_id, value in self._nodes.get("parent_id", {}).items():
-            if as_id(value) == parent_id and node_id not in seen and node_id not in self._removed:
+        for node_id in self._moved_into.get(parent_id, {}):
+            if node_id not in seen and node_id not in self._removed:
                 out.append(node_id)
         out.extend(i for i, row in self._added.items() if as_id(row["parent_id"]) == parent_id)
         return out
@@ -163,6 +181,15 @@ class Draft:
         if node_id in self._added:
             self._added[node_id][column] = value
         else:
+            if column == "parent_id":  # keep children() an index lookup, not a scan
+                pending = self._nodes.get("parent_id", {})
+                old_parent = as_id(pending[node_id]) if node_id in pending else None
+                new_parent = as_id(value)
+                if old_parent != new_parent:
+                    if old_parent is not None:
+                        self._moved_into.get(old_parent, {}).pop(node_id, None)
+                    if new_parent is not None:
+                        self._moved_into.setdefault(new_parent, {})[node_id] = None
             self._nodes.setdefault(column, {})[node_id] = value
         if column == "geometry":
             parent = self.parent(node_id)

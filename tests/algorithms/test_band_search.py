@@ -70,7 +70,7 @@ def test_agrees_with_brute_force(
 
 
 @pytest.mark.parametrize("seed", [3, 11, 29])
-def test_bisection_brackets_the_milp_optimum(seed: int) -> None:
+def test_min_max_search_brackets_the_milp_optimum(seed: int) -> None:
     graph = voronoi_graph(14, seed)
     w = np.random.default_rng(seed).integers(40, 320, graph.n).astype(float)
     targets = [w.sum() / 4] * 4
@@ -78,7 +78,7 @@ def test_bisection_brackets_the_milp_optimum(seed: int) -> None:
     exact = exact_partition(graph, w, n_parts=4, time_limit=60)
     assert exact.optimal
     assert best.lower_bound <= exact.max_deviation + 1e-9 <= best.max_deviation + 2e-9
-    assert best.max_deviation - best.lower_bound <= 1e-4
+    assert best.max_deviation - best.lower_bound <= 1e-4 + 1e-9
 
 
 def test_budget_runs_out_as_unknown() -> None:
