@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -109,6 +109,8 @@ class _Search:
         max_nodes: int,
         deadline: float | None,
         prefer: IntArray | None,
+        locked: dict[int, int] | None = None,
+        check: Callable[[], None] | None = None,
     ) -> None:
         n = graph.n
         adj = graph.adjacency_lists
@@ -134,17 +136,35 @@ class _Search:
             for k in range(int(np.max(prefer, initial=-1)) + 1):
                 members = np.flatnonzero(prefer == k).tolist()
                 self.preferred.append(sum((1 << pos[u] for u in members), 0))
-        distinct: list[float] = []
-        for t in sorted(float(t) for t in targets):
-            if not distinct or not math.isclose(t, distinct[-1], rel_tol=1e-9):
-                distinct.append(t)
-        self.targets = distinct
-        self.counts = tuple(
-            sum(math.isclose(float(t), d, rel_tol=1e-9) for t in targets) for d in distinct
-        )
+        # classes of interchangeable parts: a part with locked units is a class of
+        # its own (its set holds exactly its locked units); free parts by target
+        lock_masks: dict[int, int] = {}
+        for u, k in (locked or {}).items():
+            lock_masks[int(k)] = lock_masks.get(int(k), 0) | 1 << pos[int(u)]
+        self.all_locked = sum(lock_masks.values(), 0)
+        self.targets: list[float] = []
+        self.class_parts: list[list[int]] = []
+        self.class_lock: list[int] = []
+        for k in sorted(lock_masks):
+            self.targets.append(float(targets[k]))
+            self.class_parts.append([k])
+            self.class_lock.append(lock_masks[k])
+        for k in sorted((k for k in range(len(targets)) if k not in lock_masks),
+                        key=lambda k: (float(targets[k]), k)):  # fmt: skip
+            t = float(targets[k])
+            if self.class_lock and not self.class_lock[-1] and math.isclose(
+                t, self.targets[-1], rel_tol=1e-9
+            ):
+                self.class_parts[-1].append(k)
+            else:
+                self.targets.append(t)
+                self.class_parts.append([k])
+                self.class_lock.append(0)
+        self.counts = tuple(len(parts) for parts in self.class_parts)
         self.set_band(band)
         self.max_nodes = max_nodes
         self.deadline = deadline
+        self.check = check
         self.nodes = 0
         self.failed: set[tuple[int, tuple[int, ...]]] = set()
         # branch and bound (``optimise``): the sets chosen so far and the best plan
@@ -166,12 +186,16 @@ class _Search:
         self.nodes += 1
         if self.nodes > self.max_nodes:
             raise _OutOfBudget
-        if (
-            self.deadline is not None
-            and self.nodes & 1023 == 0
-            and time.perf_counter() > self.deadline
-        ):
-            raise _OutOfBudget
+        if self.nodes & 1023 == 0:
+            if self.deadline is not None and time.perf_counter() > self.deadline:
+                raise _OutOfBudget
+            if self.check is not None:
+                self.check()  # raises when the caller cancels
+
+    def _fits(self, s: int, ws: float, c: int) -> bool:
+        """Set ``s`` (households ``ws``) can be a part of class ``c``: inside the
+        window, holding exactly that part's locked units (none for a free class)."""
+        return self.lo[c] <= ws <= self.hi[c] and s & self.all_locked == self.class_lock[c]
 
     def _weight(self, mask: int) -> float:
         s = 0.0
@@ -256,7 +280,11 @@ class _Search:
 
         total = self._weight(self._component(first, mask))
         fi = first.bit_length() - 1
-        grow(first, w[fi], perim[fi], area[fi], nb[fi] & mask, 0, total)
+        blocked = 0  # a locked first unit's set takes no unit locked to another part
+        if first & self.all_locked:
+            own = next(lock for lock in self.class_lock if lock & first)
+            blocked = self.all_locked & ~own
+        grow(first, w[fi], perim[fi], area[fi], nb[fi] & mask & ~blocked, blocked, total)
         if self.preferred:
             return sorted(
                 ((s, ws) for _, s, ws in found), key=lambda c: self._disruption(c[0], mask)
@@ -282,16 +310,13 @@ class _Search:
         if parts_left == 1:
             c = counts.index(1)
             first = mask & -mask
-            if (
-                self._component(first, mask) == mask
-                and self.lo[c] <= self._weight(mask) <= self.hi[c]
-            ):
+            if self._component(first, mask) == mask and self._fits(mask, self._weight(mask), c):
                 return [(mask, c)]
             self.failed.add(key)
             return None
         first = mask & -mask
         for s, ws in self._candidates(first, mask):
-            fits = [c for c, k in enumerate(counts) if k and self.lo[c] <= ws <= self.hi[c]]
+            fits = [c for c, k in enumerate(counts) if k and self._fits(s, ws, c)]
             if not fits:
                 continue
             rest = mask & ~s
@@ -322,7 +347,7 @@ class _Search:
         if parts_left == 1:
             c = counts.index(1)
             ws = self._weight(mask)
-            if self._component(mask & -mask, mask) == mask and self.lo[c] <= ws <= self.hi[c]:
+            if self._component(mask & -mask, mask) == mask and self._fits(mask, ws, c):
                 self._record([*self.path, (mask, c, ws)])
                 return True
             self.failed.add(key)
@@ -332,7 +357,7 @@ class _Search:
             rest = mask & ~s
             checked = False
             for c, k in enumerate(counts):
-                if not k or not self.lo[c] <= ws <= self.hi[c]:
+                if not k or not self._fits(s, ws, c):
                     continue
                 if not checked:
                     if not self._remainder_ok(rest, parts_left - 1):
@@ -354,12 +379,9 @@ class _Search:
             raise _Settled
         self.set_band(band)
 
-    def labels(self, sets: list[tuple[int, int]], targets: Sequence[float]) -> IntArray:
-        """Give each set a part of its target class (parts in index order)."""
-        free: list[list[int]] = [[] for _ in self.targets]
-        for k, t in enumerate(targets):
-            c = min(range(len(self.targets)), key=lambda i: abs(self.targets[i] - float(t)))
-            free[c].append(k)
+    def labels(self, sets: list[tuple[int, int]]) -> IntArray:
+        """Give each set a part of its class (parts in index order)."""
+        free = [list(parts) for parts in self.class_parts]
         labels = np.full(self.n, -1, dtype=np.int64)
         for s, c in sets:
             k = free[c].pop(0)
@@ -378,6 +400,8 @@ def band_partition(
     max_nodes: int = 200_000,
     deadline: float | None = None,
     prefer: npt.ArrayLike | None = None,
+    locked: dict[int, int] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> BandSearch:
     """Is there a contiguous plan with every part k within ±``band`` of
     ``targets[k]``? Exhaustive within ``max_nodes`` search nodes and ``deadline``
@@ -385,19 +409,20 @@ def band_partition(
 
     Connected sets are tried most compact first, or — given ``prefer`` labels
     (today's parts, -1 = none) — closest to a preferred part first, so the plan
-    found moves few households."""
+    found moves few households. ``locked`` maps unit → part: that part's set must
+    hold the unit. ``check`` is called every 1,024 nodes (raise to cancel)."""
     w = np.asarray(weights, dtype=np.float64)
     if graph.n == 0 or len(targets) == 0 or len(targets) > graph.n:
         return BandSearch("impossible" if len(targets) > graph.n else "unknown", None, 0)
     pref = None if prefer is None else np.asarray(prefer, dtype=np.int64)
-    search = _Search(graph, w, targets, band, max_nodes, deadline, pref)
+    search = _Search(graph, w, targets, band, max_nodes, deadline, pref, locked, check)
     try:
         sets = search.solve((1 << graph.n) - 1, search.counts)
     except _OutOfBudget:
         return BandSearch("unknown", None, search.nodes)
     if sets is None:
         return BandSearch("impossible", None, search.nodes)
-    return BandSearch("found", search.labels(sets, targets), search.nodes)
+    return BandSearch("found", search.labels(sets), search.nodes)
 
 
 def max_deviation(labels: IntArray, weights: np.ndarray, targets: Sequence[float]) -> float:
@@ -416,6 +441,8 @@ def min_max_deviation(
     max_nodes: int = 200_000,
     deadline: float | None = None,
     prefer: npt.ArrayLike | None = None,
+    locked: dict[int, int] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> MinMaxDeviation:
     """The plan with the smallest max |deviation|, to within ``resolution``, by
     branch and bound from the deviation of ``start_labels`` down to ``floor`` (a
@@ -429,7 +456,7 @@ def min_max_deviation(
     if band <= floor:
         return MinMaxDeviation(start, start_dev, floor, True, 0)
     pref = None if prefer is None else np.asarray(prefer, dtype=np.int64)
-    search = _Search(graph, w, targets, band, max_nodes, deadline, pref)
+    search = _Search(graph, w, targets, band, max_nodes, deadline, pref, locked, check)
     search.floor, search.resolution = floor, resolution
     settled, lower = True, floor
     try:
@@ -441,7 +468,7 @@ def min_max_deviation(
         settled = False
     if search.best is None:
         return MinMaxDeviation(start, start_dev, max(lower, floor), settled, search.nodes)
-    labels = search.labels([(s, c) for s, c, _ in search.best], targets)
+    labels = search.labels([(s, c) for s, c, _ in search.best])
     return MinMaxDeviation(
         labels, max_deviation(labels, w, targets), max(lower, floor), settled, search.nodes
     )

@@ -72,7 +72,9 @@ class BalancedPartitioner:
     An area of ≤ ``search_max_units`` units that ends outside the band is settled
     by the band search (:mod:`.band_search`) within ``search_nodes`` search nodes
     (deterministic; ``search_time_limit`` seconds is only a safety net): a plan
-    inside the band, or ``report_.band_impossible`` with the exact bound.
+    inside the band, or ``report_.band_impossible`` with the exact bound. In
+    minimal-change mode an area of ≤ ``exact_max_units`` units then gets the MILP's
+    plan that moves the fewest households (``exact_time_limit`` seconds).
     """
 
     def __init__(
@@ -99,8 +101,8 @@ class BalancedPartitioner:
         strict: bool = True,
         progress: ProgressFn | None = None,
         cancel: CancelFn | None = None,
-        exact_max_units: int = 12,
-        exact_time_limit: float = 0.5,
+        exact_max_units: int = 24,
+        exact_time_limit: float = 0.25,
         search_max_units: int = 64,
         search_nodes: int = 60_000,
         search_time_limit: float = 1.0,
@@ -226,16 +228,18 @@ class BalancedPartitioner:
         )
         movable = [locked_label[u] < 0 for u in range(g.n)]
         rng = np.random.default_rng(self.seed)
-        settler = AreaSettler(g, w, cap, T, self.band, existing, self.min_change, self.limits)
         locks = {u: k for u, k in enumerate(locked_label) if k >= 0}
+        settler = AreaSettler(
+            g, w, cap, T, self.band, existing, self.min_change, self.limits, locks, self._check
+        )
         if self.min_change and existing is not None:
             labels = self._min_change(obj, existing, regions, targets, locked_label, movable, rng)
         else:
-            proof = settler if settler.searchable(bool(locks), bool(frozen)) else None
+            proof = settler if settler.searchable(bool(frozen)) else None
             labels = self._from_scratch(
                 obj, existing, regions, targets, cap, locked_label, movable, rng, deadline, proof
             )
-        settled = settler.settle(np.asarray(labels, dtype=np.int64), locks, bool(frozen))
+        settled = settler.settle(np.asarray(labels, dtype=np.int64), bool(frozen))
         lab = settled.labels
         if settled.source == "search" and not self.min_change and self.compactness_polish:
             state = MoveState(obj, lab.tolist())  # the search's plan is not polished yet

@@ -6,9 +6,9 @@ units) either finds a plan inside the band or proves there is none and searches
 for the best reachable deviation, which becomes the report's lower bound. In
 minimal-change mode, when the band is reachable, the MILP's plan inside the band
 that moves the fewest households is taken if it moves fewer (≤
-``MIN_CHANGE_MILP_UNITS`` units, warm-started with the search's plan). The band
-search has no locks: with locked units the MILP (≤ ``exact_max_units``) does
-both jobs. A new plan is kept only when it is better than the heuristic's.
+``exact_max_units`` units, warm-started with the search's plan). Locked
+units stay in their part in both. A new plan is kept only when it is better
+than the heuristic's.
 
 The search runs at most once per area (:meth:`AreaSettler.search` caches it), so
 the partitioner can ask early — after its first restarts — and stop restarting
@@ -18,7 +18,7 @@ an area whose band is proven out of reach.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,9 +40,6 @@ from gridplanner.algorithms.metrics import households_moved
 if TYPE_CHECKING:
     from gridplanner.algorithms.exact import ExactResult
 
-MIN_CHANGE_MILP_UNITS = 24  # the min-moves MILP, warm-started with the search's plan,
-MIN_CHANGE_MILP_SECONDS = 0.25  # settles most such areas within this (else its best so far)
-
 
 @dataclass(frozen=True)
 class Settled:
@@ -58,8 +55,8 @@ class Settled:
 
 @dataclass(frozen=True)
 class SettleLimits:
-    exact_max_units: int = 12
-    exact_time_limit: float = 0.5
+    exact_max_units: int = 24  # the minimal-moves MILP, warm-started with the search's plan,
+    exact_time_limit: float = 0.25  # settles most such areas within this (else its best so far)
     search_max_units: int = 64
     search_nodes: int = 60_000
     search_time_limit: float = 1.0
@@ -78,6 +75,8 @@ class AreaSettler:
         existing: np.ndarray | None,
         min_change: bool,
         limits: SettleLimits,
+        locked: dict[int, int] | None = None,
+        check: Callable[[], None] | None = None,
     ) -> None:
         self.graph = graph
         self.w = weights
@@ -88,16 +87,14 @@ class AreaSettler:
         self.existing = existing
         self.min_change = min_change and existing is not None
         self.limits = limits
+        self.locked = dict(locked or {})
+        self.check = check
         self._search: tuple[BandSearch, MinMaxDeviation | None] | None = None
 
-    def searchable(self, has_locks: bool, has_frozen: bool) -> bool:
+    def searchable(self, has_frozen: bool) -> bool:
+        """Small enough for the search; frozen parts (kept exactly) are not modelled."""
         n = self.graph.n
-        return (
-            0 < n <= self.limits.search_max_units
-            and len(self.cap) <= n
-            and not has_locks
-            and not has_frozen
-        )
+        return 0 < n <= self.limits.search_max_units and len(self.cap) <= n and not has_frozen
 
     def search(self, labels: IntArray) -> tuple[BandSearch, MinMaxDeviation | None]:
         """The band search (once): a plan inside the band, or the proof that there
@@ -108,18 +105,19 @@ class AreaSettler:
             prefer = self.existing if self.min_change else None
             found = band_partition(
                 self.graph, self.w, self.targets, self.band, limits.search_nodes, deadline,
-                prefer=prefer,
+                prefer=prefer, locked=self.locked, check=self.check,
             )  # fmt: skip
             best = None
             if found.status == "impossible":
                 best = min_max_deviation(
                     self.graph, self.w, self.targets, labels, floor=self.band,
                     max_nodes=limits.search_nodes - found.nodes, deadline=deadline, prefer=prefer,
+                    locked=self.locked, check=self.check,
                 )  # fmt: skip
             self._search = (found, best)
         return self._search
 
-    def settle(self, labels: IntArray, locked: dict[int, int], has_frozen: bool) -> Settled:
+    def settle(self, labels: IntArray, has_frozen: bool) -> Settled:
         """The heuristic's ``labels`` if inside the band (or nothing exact applies),
         else the exact answer: a plan inside the band, or the best reachable plan
         with the proof that the band is out of reach."""
@@ -129,9 +127,7 @@ class AreaSettler:
         worst = max_deviation(labels, self.w, self.targets)
         if worst <= self.band + 1e-12:
             return Settled(labels, "heuristic")
-        if locked:
-            return self._settle_locked(labels, locked, worst)
-        if not self.searchable(False, has_frozen):
+        if not self.searchable(has_frozen):
             return Settled(labels, "heuristic")
         found, best = self.search(labels)
         impossible = found.status == "impossible"
@@ -141,14 +137,15 @@ class AreaSettler:
             better = best.labels if best.max_deviation < worst - SEARCH_RESOLUTION else None
         if better is None:
             return Settled(labels, "heuristic", bound, impossible)
-        if self.existing is not None:
-            better = relabel_to_existing(better, self.existing, self.w, self.cap)
-        if self.min_change and found.status == "found" and n <= MIN_CHANGE_MILP_UNITS:
+        if self.existing is not None:  # parts holding locked units keep their label
+            fixed = set(self.locked.values())
+            free = [k for k in range(len(self.cap)) if k not in fixed]
+            better = relabel_to_existing(better, self.existing, self.w, self.cap, free)
+        if self.min_change and found.status == "found" and n <= self.limits.exact_max_units:
             assert self.existing is not None  # the fewest households moved inside the band
             within = self._milp(
-                {}, MIN_CHANGE_MILP_UNITS, existing=self.existing, max_deviation=self.band,
-                initial_labels=better, time_limit=MIN_CHANGE_MILP_SECONDS,
-            )  # fmt: skip
+                existing=self.existing, max_deviation=self.band, initial_labels=better
+            )
             if (
                 within is not None
                 and within.max_deviation <= self.band + 1e-9
@@ -158,32 +155,15 @@ class AreaSettler:
                 return Settled(within.labels, "milp")
         return Settled(better, "search", bound, impossible)
 
-    def _settle_locked(self, labels: IntArray, locked: dict[int, int], worst: float) -> Settled:
-        limit = self.limits.exact_max_units
-        if self.graph.n > limit:
-            return Settled(labels, "heuristic")
-        if self.min_change:
-            within = self._milp(locked, limit, existing=self.existing, max_deviation=self.band)
-            if within is not None and within.max_deviation <= self.band + 1e-9:
-                return Settled(within.labels, "milp")
-        exact = self._milp(locked, limit, initial_labels=labels)
-        if exact is None:
-            return Settled(labels, "heuristic")
-        bound = max(exact.lower_bound, 0.0)
-        if exact.max_deviation < worst - 1e-9:
-            return Settled(exact.labels, "milp", bound, bound > self.band + 1e-12)
-        return Settled(labels, "heuristic", bound, bound > self.band + 1e-12)
-
-    def _milp(self, locked: dict[int, int], max_units: int, **kw: Any) -> ExactResult | None:
-        """The exact MILP (within ``exact_time_limit`` unless ``time_limit`` is given);
-        None if it gives no full plan."""
+    def _milp(self, **kw: Any) -> ExactResult | None:
+        """The exact MILP within ``exact_time_limit``; None if it gives no full plan."""
         from gridplanner.algorithms.exact import exact_partition
 
-        kw.setdefault("time_limit", self.limits.exact_time_limit)
         try:
             res = exact_partition(
                 self.graph, self.w, capacities=self.cap.tolist(), target=self.T,
-                locked=locked or None, max_units=max_units, **kw,
+                locked=self.locked or None, max_units=self.limits.exact_max_units,
+                time_limit=self.limits.exact_time_limit, **kw,
             )  # fmt: skip
         except (InfeasibleError, TimeoutError):
             return None
@@ -191,12 +171,16 @@ class AreaSettler:
 
 
 def relabel_to_existing(
-    labels: IntArray, existing: np.ndarray, w: Sequence[float] | np.ndarray, cap: np.ndarray
+    labels: IntArray,
+    existing: np.ndarray,
+    w: Sequence[float] | np.ndarray,
+    cap: np.ndarray,
+    parts: Sequence[int],
 ) -> IntArray:
-    """``labels`` with parts renamed (only among parts of equal capacity) so that
-    the most households keep their existing label."""
+    """``labels`` with ``parts`` renamed (only among parts of equal capacity) so
+    that the most households keep their existing label."""
     out = labels.tolist()
-    relabel_in_place(out, existing, w, list(range(len(labels))), list(range(len(cap))), cap)
+    relabel_in_place(out, existing, w, list(range(len(labels))), parts, cap)
     return np.asarray(out, dtype=np.int64)
 
 

@@ -144,3 +144,49 @@ def test_small_areas_are_settled(n: int, k: int, seed: int) -> None:
         report.band_impossible and report.best_achievable_deviation >= report.band
     )
     assert report.best_achievable_deviation <= report.max_abs_deviation + 1e-9
+
+
+@SETTINGS
+@given(n=st.integers(8, 20), k=st.integers(2, 4), seed=st.integers(0, 10_000))
+def test_small_areas_with_locked_units_are_settled(n: int, k: int, seed: int) -> None:
+    """Locked units keep their part, and the answer is still inside ±5% or proven."""
+    graph = voronoi_graph(n, seed)
+    rng = np.random.default_rng(seed)
+    w = rng.integers(20, 320, graph.n).astype(float)
+    k = min(k, graph.n)
+    existing = BalancedPartitioner(graph, rng.integers(1, 100, graph.n), n_parts=k, seed=1,
+                                   strict=False).solve()  # fmt: skip
+    locked = rng.choice(graph.n, size=2, replace=False)
+    solver = BalancedPartitioner(graph, w, n_parts=k, existing=existing, locked_units=locked,
+                                 seed=seed, strict=False)  # fmt: skip
+    labels = solver.solve()
+    report = solver.report_
+    assert report is not None and report.all_contiguous
+    assert (labels[locked] == existing[locked]).all()
+    assert report.within_band or report.band_impossible
+
+
+def test_band_search_keeps_locked_units() -> None:
+    graph = lattice(1, 4)  # 0-1-2-3 with 100 households each into two parts
+    w = np.full(4, 100.0)
+    free = band_partition(graph, w, [200.0, 200.0], 0.0)
+    assert free.status == "found"
+    # units 0 and 3 locked to the same part: that part cannot be contiguous with 200
+    assert band_partition(graph, w, [200.0, 200.0], 0.3, locked={0: 1, 3: 1}).status == (
+        "impossible"
+    )
+    res = band_partition(graph, w, [200.0, 200.0], 0.0, locked={0: 1})
+    assert res.labels is not None and res.labels.tolist() == [1, 1, 0, 0]
+
+
+def test_cancel_reaches_the_search() -> None:
+    from gridplanner.algorithms.errors import Cancelled
+
+    graph = lattice(8, 8)
+    w = np.random.default_rng(0).integers(20, 300, graph.n).astype(float)
+
+    def cancelled() -> None:
+        raise Cancelled("balancing cancelled")
+
+    with pytest.raises(Cancelled):
+        band_partition(graph, w, [w.sum() / 3] * 3, 0.0001, check=cancelled)
