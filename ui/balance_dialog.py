@@ -1,13 +1,14 @@
 """The balance dialog: scope, target or number of grids, minimal change, locks;
 runs the balancer in a background task and previews before/after side by side.
 
-"Accept" leaves :attr:`BalanceDialog.edit` — one Edit (the plan difference) the
-caller pushes as one undoable command. The worker builds everything (the new
+"Accept" leaves :attr:`BalanceDialog.edit` — the balancer's own reversible Edit —
+which the caller pushes as one undoable command. The worker builds everything (the new
 plan, the Edit, the after-snapshot and both preview images) and touches no widget.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +34,6 @@ from PySide6.QtWidgets import (
 
 from gridplanner.balance import BalanceOptions, BalanceResult, balance_scope
 from gridplanner.editing import Edit
-from gridplanner.editing.sameness import copy_plan
 from gridplanner.errors import GridPlannerError
 from gridplanner.layers.renderer import PathCache, RenderRequest, render_image
 from gridplanner.layers.snapshot import MapData, build_map_data
@@ -43,7 +43,6 @@ from gridplanner.levels import Level
 from gridplanner.model import Project
 from gridplanner.rollups import compute_rollups
 from gridplanner.ui.i18n import current_language, t
-from gridplanner.ui.plan_edit import plan_edit
 from gridplanner.ui.tasks import BackgroundTask
 
 PREVIEW_SIZE = (430, 330)
@@ -77,9 +76,9 @@ def balance_preview(
 ) -> BalancePreview:
     """Balance a copy of ``project`` and build the preview (runs in a worker; builds its
     own projection for the new plan)."""
-    plan = copy_plan(project)
-    result = balance_scope(plan, scope, options, progress, cancelled)
-    edit = plan_edit(project, result.project, t("重新平衡") + f" {scope}")
+    result = balance_scope(project, scope, options, progress, cancelled)  # reads, never writes
+    assert result.edit is not None
+    edit = dataclasses.replace(result.edit, label=t("重新平衡") + f" {scope}")
     after_rollups = compute_rollups(result.project)
     after = build_map_data(result.project, after_rollups)
     layers = with_state(default_layers(), Level.GRID.value, style=Style.GRADUATED, opacity=0.8)
