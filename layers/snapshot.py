@@ -127,6 +127,14 @@ class MapData:
             self, levels=levels, attributes=build_attributes(project, rollups, levels, self)
         )
 
+    def for_this_thread(self) -> MapData:
+        """A copy whose coordinate transformers are made on the calling thread: pyproj
+        keeps its context per thread, so a snapshot built by a worker (opening a
+        project in the background) is rebound on the GUI thread before use."""
+        forward = Transformer.from_crs(STORAGE_CRS, self.crs, always_xy=True)
+        backward = Transformer.from_crs(self.crs, STORAGE_CRS, always_xy=True)
+        return replace(self, _to_lonlat=backward, _from_lonlat=forward)
+
     def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
         """Local metres → CGCS2000 longitude/latitude."""
         lon, lat = self._to_lonlat.transform(x + self.origin[0], y + self.origin[1])

@@ -13,7 +13,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol, SupportsInt
+from typing import Any, Protocol, SupportsInt
 
 import pandas as pd
 from PySide6.QtCore import (
@@ -37,6 +37,7 @@ from gridplanner.ui.autosave import Autosaver
 from gridplanner.ui.edit_session import EditSession
 from gridplanner.ui.history import keep_version_snapshot, record_snapshot
 from gridplanner.ui.i18n import t
+from gridplanner.ui.tasks import BackgroundTask, TaskCancelled
 
 MAX_RECENT = 8
 AUTOSAVE_MS = 120_000
@@ -56,6 +57,7 @@ class View(Protocol):
     ) -> None: ...
     def set_title(self, title: str) -> None: ...
     def set_recent(self, paths: list[str]) -> None: ...
+    def run_with_progress(self, task: BackgroundTask, label: str) -> object: ...
 
 
 def _int_value(value: object) -> int:
@@ -116,12 +118,28 @@ class AppController(QObject):
             t("发现该方案未保存的自动备份（程序上次可能异常退出）。是否恢复？")
         ):
             source = recovery
-        try:
+        steps = (t("读取方案文件…"), t("汇总户数与人员…"), t("准备地图…"))
+
+        def load(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
+            progress(0.0, steps[0])
             project = load_project(source)
+            progress(0.6, steps[1])
+            rollups = compute_rollups(project)
+            progress(0.7, steps[2])
+            return project, rollups, build_map_data(project, rollups)
+
+        try:  # off the GUI thread (a prefecture city takes ~12 s); the window keeps painting
+            loaded = self.view.run_with_progress(BackgroundTask(load), t("正在打开方案…"))
+        except TaskCancelled:
+            self.view.show_status(t("已取消打开"))
+            return False
         except GridPlannerError as exc:
             self.view.show_error(str(exc))
             return False
-        self.set_project(project, path)
+        assert isinstance(loaded, tuple)
+        project, rollups, data = loaded
+        assert isinstance(project, Project) and isinstance(data, MapData)
+        self.set_project(project, path, rollups, data.for_this_thread())
         if source != path:
             self.undo_stack.resetClean()
             self.undo_stack.push(_Marker(t("从自动备份恢复")))
@@ -131,12 +149,19 @@ class AppController(QObject):
         self.add_recent(path)
         return True
 
-    def set_project(self, project: Project, path: Path | None) -> None:
+    def set_project(
+        self,
+        project: Project,
+        path: Path | None,
+        rollups: pd.DataFrame | None = None,
+        data: MapData | None = None,
+    ) -> None:
+        """Show ``project`` (with its rollups and map snapshot when already built)."""
         self.project, self.path = project, path
         self.undo_stack.clear()
         self.edits.reset()
-        self.rollups = compute_rollups(project)
-        self.data = build_map_data(project, self.rollups)
+        self.rollups = compute_rollups(project) if rollups is None else rollups
+        self.data = build_map_data(project, self.rollups) if data is None else data
         self.view.show_project(project, self.rollups, self.data)
         # The plan's many small objects are long-lived: keep the cyclic GC from rescanning
         # them (a full collection over a county can pause the event loop ~100 ms).

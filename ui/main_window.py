@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressDialog,
     QUndoView,
     QWidget,
 )
@@ -33,6 +34,7 @@ from gridplanner.ui.i18n import t
 from gridplanner.ui.layer_panel import LayerPanel, LegendPanel
 from gridplanner.ui.properties_panel import PropertiesPanel
 from gridplanner.ui.tally_panel import TallyPanel
+from gridplanner.ui.tasks import BackgroundTask, TaskCancelled
 from gridplanner.ui.tree_panel import TreePanel
 
 FILTER = "GeoPackage (*.gpkg)"
@@ -261,6 +263,36 @@ class MainWindow(QMainWindow):
         """An edit's warning: in the status bar and above the tally table (not modal)."""
         self.statusBar().showMessage(message, 15000)
         self.tally_panel.show_warnings([message])
+
+    def run_with_progress(self, task: BackgroundTask, label: str) -> object:
+        """Run ``task`` off the GUI thread behind a modal progress dialog with a cancel
+        button; the event loop keeps running (the window repaints). Returns the task's
+        value or re-raises its error (:class:`TaskCancelled` when cancelled)."""
+        dialog = QProgressDialog(label, t("取消"), 0, 100, self)
+        dialog.setWindowTitle(t("网格化管理规划工具"))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)  # quick loads don't flash a dialog
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        loop = QEventLoop()
+
+        def progressed(fraction: float, message: str) -> None:
+            dialog.setValue(int(100 * fraction))
+            dialog.setLabelText(f"{label}\n{message}")
+
+        task.signals.progressed.connect(progressed)
+        task.signals.finished.connect(lambda _task: loop.quit())
+        dialog.canceled.connect(task.cancel)
+        task.start()
+        if not task.done:
+            loop.exec()
+        cancelled = task.is_cancelled
+        dialog.canceled.disconnect(task.cancel)  # closing a progress dialog emits canceled
+        dialog.close()
+        dialog.deleteLater()
+        if cancelled and task.error is None:
+            raise TaskCancelled(label)
+        return task.result()
 
     def ask_open_path(self) -> str | None:
         path, _ = QFileDialog.getOpenFileName(self, t("打开方案"), "", FILTER)

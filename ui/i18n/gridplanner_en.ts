@@ -724,6 +724,30 @@
         <translation>cannot reach the band (units too coarse, proven; closest any plan gets)</translation>
     </message>
     <message>
+        <source>读取方案文件…</source>
+        <translation>Reading the project file…</translation>
+    </message>
+    <message>
+        <source>汇总户数与人员…</source>
+        <translation>Rolling up households and workers…</translation>
+    </message>
+    <message>
+        <source>准备地图…</source>
+        <translation>Preparing the map…</translation>
+    </message>
+    <message>
+        <source>正在打开方案…</source>
+        <translation>Opening the project…</translation>
+    </message>
+    <message>
+        <source>已取消打开</source>
+        <translation>Opening cancelled</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
         <source>涉及</source>
         <translation>covering</translation>
     </message>

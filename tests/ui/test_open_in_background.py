@@ -1,0 +1,72 @@
+"""Opening a project reads, rolls up and projects it off the GUI thread, with progress
+and cancel; the window keeps painting meanwhile (a prefecture city takes ~12 s)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QProgressDialog, QPushButton
+
+from gridplanner.store import load_project
+
+
+def _slow_load(seconds: float, threads: list[str]):
+    def load(path: str | Path):
+        threads.append(threading.current_thread().name)
+        time.sleep(seconds)
+        return load_project(path)
+
+    return load
+
+
+def test_open_runs_off_the_gui_thread_and_the_loop_keeps_turning(
+    gp_app, sample_street_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+    monkeypatch.setattr("gridplanner.ui.controller.load_project", _slow_load(0.8, threads))
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    assert gp_app.controller.open(sample_street_path), gp_app.errors
+    timer.stop()
+    assert threads and threads[0] != threading.main_thread().name
+    assert len(ticks) >= 15  # ~40 expected over 0.8 s: the GUI thread was not blocked
+    gp_app.window.canvas.wait_while_rendering()
+    assert gp_app.controller.project is not None
+    # the snapshot's transformers work on the GUI thread (rebound after the worker built it)
+    lon, lat = gp_app.controller.data.to_lonlat(0.0, 0.0)
+    assert 120 < lon < 126 and 38 < lat < 42
+
+
+def test_cancelling_an_open_keeps_the_current_project(
+    gp_app, sample_street_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert gp_app.controller.open(sample_street_path)
+    before = gp_app.controller.project
+    monkeypatch.setattr("gridplanner.ui.controller.load_project", _slow_load(0.6, []))
+
+    def press_cancel() -> None:
+        dialogs = gp_app.window.findChildren(QProgressDialog)
+        assert dialogs
+        button = dialogs[-1].findChild(QPushButton)  # the newest dialog's 取消 button
+        assert button is not None and button.text() == "取消"
+        button.click()
+
+    QTimer.singleShot(100, press_cancel)
+    assert not gp_app.controller.open(sample_street_path)
+    assert gp_app.controller.project is before
+    assert "已取消打开" in gp_app.window.statusBar().currentMessage()
+    assert not any(d.isVisible() for d in gp_app.window.findChildren(QProgressDialog))
+
+
+def test_a_broken_file_still_names_the_file(gp_app, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes(b"not a geopackage at all")
+    assert not gp_app.controller.open(broken)
+    assert gp_app.errors and "broken.gpkg" in gp_app.errors[-1]
