@@ -57,7 +57,9 @@ class View(Protocol):
     ) -> None: ...
     def set_title(self, title: str) -> None: ...
     def set_recent(self, paths: list[str]) -> None: ...
-    def run_with_progress(self, task: BackgroundTask, label: str) -> object: ...
+    def run_with_progress(
+        self, task: BackgroundTask, label: str, cancellable: bool = True
+    ) -> object: ...
 
 
 def _int_value(value: object) -> int:
@@ -204,10 +206,15 @@ class AppController(QObject):
         recorded = None
         if not self.undo_stack.isClean() or not self.project.history:
             recorded = self.project.record_version(self.author(), self.unsaved_summary())
-        try:
-            keep_version_snapshot(path, self.project)
-            save_project(self.project, path)
-            record_snapshot(path, self.project)
+        project = self.project
+
+        def write(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> None:
+            keep_version_snapshot(path, project)
+            save_project(project, path)
+            record_snapshot(path, project)
+
+        try:  # off the GUI thread (a prefecture city takes ~9 s); the dialog is modal
+            self.view.run_with_progress(BackgroundTask(write), t("正在保存…"), cancellable=False)
         except (GridPlannerError, OSError) as exc:
             if recorded is not None:
                 self.project.history.remove(recorded)

@@ -264,11 +264,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
         self.tally_panel.show_warnings([message])
 
-    def run_with_progress(self, task: BackgroundTask, label: str) -> object:
-        """Run ``task`` off the GUI thread behind a modal progress dialog with a cancel
-        button; the event loop keeps running (the window repaints). Returns the task's
-        value or re-raises its error (:class:`TaskCancelled` when cancelled)."""
+    def run_with_progress(
+        self, task: BackgroundTask, label: str, cancellable: bool = True
+    ) -> object:
+        """Run ``task`` off the GUI thread behind a modal progress dialog (with a cancel
+        button when ``cancellable``); the event loop keeps running (the window
+        repaints). Returns the task's value or re-raises its error
+        (:class:`TaskCancelled` when cancelled)."""
         dialog = QProgressDialog(label, t("取消"), 0, 100, self)
+        if not cancellable:
+            dialog.setCancelButton(None)  # type: ignore[arg-type]
         dialog.setWindowTitle(t("网格化管理规划工具"))
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(400)  # quick loads don't flash a dialog

@@ -748,6 +748,10 @@
         <translation>Cancel</translation>
     </message>
     <message>
+        <source>正在保存…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
         <source>涉及</source>
         <translation>covering</translation>
     </message>
