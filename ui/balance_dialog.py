@@ -203,6 +203,9 @@ class BalanceDialog(QDialog):
             parts=self.parts.value() if mode == 2 else None,
             min_change=self.min_change.isChecked(),
             locked_grids=tuple(locked),
+            # no worker processes from the app: forking a process whose other threads
+            # (Qt's render threads) may hold a lock can hang the child
+            processes=1,
         )
 
     def start(self) -> None:

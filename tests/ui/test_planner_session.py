@@ -185,6 +185,7 @@ def test_planner_session(gp_app, sample_street_path: Path, tmp_path: Path) -> No
     app.selection.set(Level.GRID, [int(a_grid)], "test")
     dialog = app.editor.balance_dialog()
     assert dialog.scope.text() == UNBALANCED
+    assert dialog.options().processes == 1  # never fork worker processes from the app
     dialog.resize(900, 900)
     dialog.show()
     dialog.start()
