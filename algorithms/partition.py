@@ -104,8 +104,8 @@ class BalancedPartitioner:
         exact_max_units: int = 24,
         exact_time_limit: float = 0.25,
         search_max_units: int = 64,
-        search_nodes: int = 60_000,
-        search_time_limit: float = 1.0,
+        search_nodes: int = 120_000,
+        search_time_limit: float = 2.0,
         compactness_polish: bool = True,
     ) -> None:
         self.graph = graph

@@ -58,8 +58,8 @@ class SettleLimits:
     exact_max_units: int = 24  # the minimal-moves MILP, warm-started with the search's plan,
     exact_time_limit: float = 0.25  # settles most such areas within this (else its best so far)
     search_max_units: int = 64
-    search_nodes: int = 60_000
-    search_time_limit: float = 1.0
+    search_nodes: int = 120_000
+    search_time_limit: float = 2.0
 
 
 class AreaSettler:
