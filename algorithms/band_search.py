@@ -68,7 +68,8 @@ class _OutOfBudget(Exception):
 
 
 class _Settled(Exception):
-    """The best plan is within the resolution of the known lower bound."""
+    """The search is over early: a plan inside the band was found (``first_only``),
+    or the best plan is within the resolution of the known lower bound."""
 
 
 def _search_order(n: int, adj: Sequence[Sequence[int]]) -> list[int]:
@@ -152,8 +153,10 @@ class _Search:
         for k in sorted((k for k in range(len(targets)) if k not in lock_masks),
                         key=lambda k: (float(targets[k]), k)):  # fmt: skip
             t = float(targets[k])
-            if self.class_lock and not self.class_lock[-1] and math.isclose(
-                t, self.targets[-1], rel_tol=1e-9
+            if (
+                self.class_lock
+                and not self.class_lock[-1]
+                and math.isclose(t, self.targets[-1], rel_tol=1e-9)
             ):
                 self.class_parts[-1].append(k)
             else:
@@ -173,6 +176,7 @@ class _Search:
         self.best_deviation = math.inf
         self.floor = 0.0
         self.resolution = SEARCH_RESOLUTION
+        self.first_only = False  # band_partition: stop at the first plan inside the band
 
     def set_band(self, band: float) -> None:
         self.band = band
@@ -298,41 +302,13 @@ class _Search:
         return min(ws + self._weight(p & mask) - 2 * self._weight(s & p) for p in self.preferred)
 
     # -- search ----------------------------------------------------------------
-    def solve(self, mask: int, counts: tuple[int, ...]) -> list[tuple[int, int]] | None:
-        """Sets (mask, target class) covering ``mask`` with ``counts`` parts, or None."""
-        parts_left = sum(counts)
-        if mask == 0 or parts_left == 0:
-            return [] if mask == 0 and parts_left == 0 else None
-        key = (mask, counts)
-        if key in self.failed:
-            return None
-        self._tick()
-        if parts_left == 1:
-            c = counts.index(1)
-            first = mask & -mask
-            if self._component(first, mask) == mask and self._fits(mask, self._weight(mask), c):
-                return [(mask, c)]
-            self.failed.add(key)
-            return None
-        first = mask & -mask
-        for s, ws in self._candidates(first, mask):
-            fits = [c for c, k in enumerate(counts) if k and self._fits(s, ws, c)]
-            if not fits:
-                continue
-            rest = mask & ~s
-            if not self._remainder_ok(rest, parts_left - 1):
-                continue
-            for c in fits:
-                sub = self.solve(rest, (*counts[:c], counts[c] - 1, *counts[c + 1 :]))
-                if sub is not None:
-                    return [(s, c), *sub]
-        self.failed.add(key)
-        return None
-
     def optimise(self, mask: int, counts: tuple[int, ...]) -> bool:
-        """Branch and bound on the max |deviation|: every complete plan found
-        tightens the band to ``resolution`` below its deviation, so the search ends
-        with the best plan and a proof that nothing is better by ``resolution``.
+        """Depth-first search for plans of ``mask`` with ``counts`` parts. With
+        ``first_only`` the first plan inside the band ends it (:class:`_Settled`);
+        otherwise it is a branch and bound on the max |deviation|: every complete
+        plan found tightens the band to ``resolution`` below its deviation, so the
+        search ends with the best plan and a proof that nothing is better by
+        ``resolution``.
 
         Returns True when the subtree held a plan or was cut short (an earlier set
         no longer fits the tightened band); only a subtree explored in full without
@@ -371,6 +347,9 @@ class _Search:
         return hit
 
     def _record(self, sets: list[tuple[int, int, float]]) -> None:
+        if self.first_only:
+            self.best = sets
+            raise _Settled
         deviation = max(abs(ws / self.targets[c] - 1) for _, c, ws in sets)
         if deviation < self.best_deviation:
             self.best, self.best_deviation = sets, deviation
@@ -416,13 +395,15 @@ def band_partition(
         return BandSearch("impossible" if len(targets) > graph.n else "unknown", None, 0)
     pref = None if prefer is None else np.asarray(prefer, dtype=np.int64)
     search = _Search(graph, w, targets, band, max_nodes, deadline, pref, locked, check)
+    search.first_only = True
     try:
-        sets = search.solve((1 << graph.n) - 1, search.counts)
+        search.optimise((1 << graph.n) - 1, search.counts)
     except _OutOfBudget:
         return BandSearch("unknown", None, search.nodes)
-    if sets is None:
-        return BandSearch("impossible", None, search.nodes)
-    return BandSearch("found", search.labels(sets), search.nodes)
+    except _Settled:
+        assert search.best is not None
+        return BandSearch("found", search.labels([(s, c) for s, c, _ in search.best]), search.nodes)
+    return BandSearch("impossible", None, search.nodes)
 
 
 def max_deviation(labels: IntArray, weights: np.ndarray, targets: Sequence[float]) -> float:
