@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from gridplanner.algorithms.construct import donor_stays_connected
+from gridplanner.algorithms.metrics import part_connected
 from gridplanner.algorithms.objective import Objective
 
 EPS = 1e-12
@@ -97,20 +98,6 @@ def improve(
         if not improved and not _swap_pass(state, movable, rng):
             break
     return state.moves - start
-
-
-def part_connected(adj: Sequence[Sequence[int]], labels: Sequence[int], k: int, start: int,
-                   size: int) -> bool:
-    """Is part ``k`` (``size`` units, containing ``start``) connected?"""
-    seen = {start}
-    stack = [start]
-    while stack:
-        x = stack.pop()
-        for y in adj[x]:
-            if y not in seen and labels[y] == k:
-                seen.add(y)
-                stack.append(y)
-    return len(seen) == size
 
 
 def _swap_pass(state: MoveState, movable: Sequence[bool], rng: np.random.Generator) -> bool:

@@ -127,6 +127,21 @@ def households_moved(
     return float(w[moved].sum())
 
 
+def part_connected(
+    adj: Sequence[Sequence[int]], labels: Sequence[int], k: int, start: int, size: int
+) -> bool:
+    """Is part ``k`` (``size`` units, containing ``start``) connected?"""
+    seen = {start}
+    stack = [start]
+    while stack:
+        x = stack.pop()
+        for y in adj[x]:
+            if y not in seen and labels[y] == k:
+                seen.add(y)
+                stack.append(y)
+    return len(seen) == size
+
+
 def part_contiguity(graph: UnitGraph, labels: npt.ArrayLike, n_parts: int) -> list[bool]:
     """Whether each part is one connected piece of the adjacency graph
     (an empty part counts as not contiguous)."""
@@ -138,18 +153,7 @@ def part_contiguity(graph: UnitGraph, labels: npt.ArrayLike, n_parts: int) -> li
             members[k].append(u)
     out: list[bool] = []
     for k in range(n_parts):
-        if not members[k]:
-            out.append(False)
-            continue
-        seen = {members[k][0]}
-        stack = [members[k][0]]
-        while stack:
-            u = stack.pop()
-            for v in adj[u]:
-                if v not in seen and lab[v] == k:
-                    seen.add(v)
-                    stack.append(v)
-        out.append(len(seen) == len(members[k]))
+        out.append(bool(members[k]) and part_connected(adj, lab, k, members[k][0], len(members[k])))
     return out
 
 

@@ -121,13 +121,10 @@ class AreaSettler:
         """The heuristic's ``labels`` if inside the band (or nothing exact applies),
         else the exact answer: a plan inside the band, or the best reachable plan
         with the proof that the band is out of reach."""
-        n = self.graph.n
-        if n == 0 or has_frozen or len(self.cap) > n:
+        if not self.searchable(has_frozen):
             return Settled(labels, "heuristic")
         worst = max_deviation(labels, self.w, self.targets)
         if worst <= self.band + 1e-12:
-            return Settled(labels, "heuristic")
-        if not self.searchable(has_frozen):
             return Settled(labels, "heuristic")
         found, best = self.search(labels)
         impossible = found.status == "impossible"
@@ -141,7 +138,8 @@ class AreaSettler:
             fixed = set(self.locked.values())
             free = [k for k in range(len(self.cap)) if k not in fixed]
             better = relabel_to_existing(better, self.existing, self.w, self.cap, free)
-        if self.min_change and found.status == "found" and n <= self.limits.exact_max_units:
+        if self.min_change and found.status == "found" and \
+                self.graph.n <= self.limits.exact_max_units:  # fmt: skip
             assert self.existing is not None  # the fewest households moved inside the band
             within = self._milp(
                 existing=self.existing, max_deviation=self.band, initial_labels=better

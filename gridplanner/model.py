@@ -171,6 +171,17 @@ class Project:
             current = self.nodes.at[int(current), "parent_id"]  # type: ignore[call-overload]
         return chain[::-1]
 
+    def subtree(self, node_id: int) -> list[int]:
+        """``node_id`` and every node below it (top down, level by level)."""
+        parents = self.nodes["parent_id"]
+        found = [node_id]
+        frontier = [node_id]
+        while frontier:
+            kids = parents.index[parents.isin(frontier)].tolist()
+            found.extend(kids)
+            frontier = kids
+        return found
+
     def descendants_at(self, node_id: int, level: Level) -> list[int]:
         """Ids at ``level`` under ``node_id`` (itself if it is at that level), by code."""
         ids = [node_id]

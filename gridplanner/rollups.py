@@ -108,24 +108,12 @@ def _attach_sizing(project: Project, out: pd.DataFrame) -> None:
     order = sorted(scope_nodes, key=lambda i: Level(nodes.at[i, "level"]).depth)
     for scope_id in order:
         sizing = settings.sizing_by_scope[str(nodes.at[scope_id, "code"])]
-        members = _descendants(project, int(scope_id))
+        members = project.subtree(int(scope_id))
         out.loc[members, ["target", "band_min", "band_max"]] = (
             sizing.target,
             sizing.band_min,
             sizing.band_max,
         )
-
-
-def _descendants(project: Project, node_id: int) -> list[int]:
-    """``node_id`` and every node below it."""
-    parents = project.nodes["parent_id"]
-    found = [node_id]
-    frontier = [node_id]
-    while frontier:
-        kids = parents.index[parents.isin(frontier)].tolist()
-        found.extend(kids)
-        frontier = kids
-    return found
 
 
 def level_totals(project: Project, rollups: pd.DataFrame, level: Level) -> dict[str, float]:

@@ -58,7 +58,7 @@ class AuditContext:
                 scope_id = project.by_code(scope)
             except ModelError as exc:
                 raise GridPlannerError(f"--scope: {exc}") from None
-            keep = _subtree(nodes, scope_id)
+            keep = project.subtree(scope_id)
             nodes = nodes.loc[keep]
             area = nodes.at[scope_id, "geometry"]
             units = nodes.index[nodes["level"] == Level.GRID_UNIT.value]
@@ -168,17 +168,6 @@ class AuditContext:
             street=street,
             community=community,
         )
-
-
-def _subtree(nodes: pd.DataFrame, root: int) -> list[int]:
-    parents = nodes["parent_id"]
-    found = [root]
-    frontier = [root]
-    while frontier:
-        kids = parents.index[parents.isin(frontier)].tolist()
-        found.extend(kids)
-        frontier = kids
-    return found
 
 
 def polygonal(geometry: BaseGeometry) -> BaseGeometry:

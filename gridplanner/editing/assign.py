@@ -37,16 +37,7 @@ def assign_units(
     Moving a unit into another community changes statistical boundaries, so it is
     refused unless ``allow_cross_community``; outlines are re-dissolved upwards.
     """
-    draft = Draft(project, "")
-    grid_code = require(draft, grid_id, Level.GRID)
-    units = list(dict.fromkeys(int(u) for u in unit_ids))
-    for unit in units:
-        require(draft, unit, Level.GRID_UNIT)
-    _check_scope(draft, units, grid_id, Level.COMMUNITY, allow_cross_community)
-    olds = [draft.code(u) for u in units if draft.parent(u) != grid_id]
-    draft.reparent(units, grid_id)
-    draft.label = _label("网格单元", olds, grid_code)
-    return draft.finish()
+    return _paint(project, unit_ids, Level.GRID_UNIT, grid_id, Level.GRID, allow_cross_community)
 
 
 def assign_grids(
@@ -58,15 +49,30 @@ def assign_grids(
 ) -> Edit:
     """Paint whole grids into a comprehensive grid: new grid codes (units follow the
     new prefix), old codes retired, ids and workers kept."""
+    return _paint(
+        project, grid_ids, Level.GRID, comprehensive_id, Level.COMPREHENSIVE_GRID,
+        allow_cross_community,
+    )  # fmt: skip
+
+
+def _paint(
+    project: Project,
+    member_ids: Iterable[int],
+    member_level: Level,
+    target: int,
+    target_level: Level,
+    allow_cross_community: bool,
+) -> Edit:
+    """Reparent ``member_ids`` (at ``member_level``) under ``target`` as one Edit."""
     draft = Draft(project, "")
-    comp_code = require(draft, comprehensive_id, Level.COMPREHENSIVE_GRID)
-    grids = list(dict.fromkeys(int(g) for g in grid_ids))
-    for grid in grids:
-        require(draft, grid, Level.GRID)
-    _check_scope(draft, grids, comprehensive_id, Level.COMMUNITY, allow_cross_community)
-    olds = [draft.code(g) for g in grids if draft.parent(g) != comprehensive_id]
-    draft.reparent(grids, comprehensive_id)
-    draft.label = _label("网格", olds, comp_code)
+    target_code = require(draft, target, target_level)
+    members = list(dict.fromkeys(int(m) for m in member_ids))
+    for member in members:
+        require(draft, member, member_level)
+    _check_scope(draft, members, target, Level.COMMUNITY, allow_cross_community)
+    olds = [draft.code(m) for m in members if draft.parent(m) != target]
+    draft.reparent(members, target)
+    draft.label = _label(member_level.zh, olds, target_code)
     return draft.finish()
 
 

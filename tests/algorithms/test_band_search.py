@@ -78,7 +78,7 @@ def test_min_max_search_brackets_the_milp_optimum(seed: int) -> None:
     exact = exact_partition(graph, w, n_parts=4, time_limit=60)
     assert exact.optimal
     assert best.lower_bound <= exact.max_deviation + 1e-9 <= best.max_deviation + 2e-9
-    assert best.max_deviation - best.lower_bound <= 1e-4 + 1e-9
+    assert best.settled and best.max_deviation - best.lower_bound <= 1e-4 + 1e-9
 
 
 def test_budget_runs_out_as_unknown() -> None:
@@ -86,6 +86,8 @@ def test_budget_runs_out_as_unknown() -> None:
     w = np.random.default_rng(0).integers(20, 300, graph.n).astype(float)
     res = band_partition(graph, w, [w.sum() / 3] * 3, 0.0001, max_nodes=50)
     assert res.status == "unknown" and res.labels is None
+    best = min_max_deviation(graph, w, [w.sum() / 3] * 3, None, floor=0.01, max_nodes=50)
+    assert not best.settled and best.lower_bound == 0.01  # only the given floor is proven
 
 
 def test_islands_take_whole_parts() -> None:
