@@ -114,8 +114,12 @@ def allocate_regions(
     for ci in sorted(range(len(comps)), key=lambda c: (-households[c], c)):
         if not assigned[ci] and rest:
             assigned[ci].append(rest.pop(0))
+    def room(c: int) -> bool:  # an area never gets more parts than it has units
+        return len(assigned[c]) < len(comps[c])
+
     for k in rest:
-        ci = max(range(len(comps)), key=lambda c: (
+        open_areas = [c for c in range(len(comps)) if room(c)] or list(range(len(comps)))
+        ci = max(open_areas, key=lambda c: (
             (households[c] - sum(targets[p] for p in assigned[c])) / max(households[c], 1e-9),
             -c))
         assigned[ci].append(k)

@@ -47,6 +47,8 @@ def _solve_group(
     options: dict[str, Any],
 ) -> GroupResult:
     kw: dict[str, Any] = dict(options)
+    if existing is not None and not (existing >= 0).any():
+        existing = None  # a parent without existing labels starts from scratch
     if isinstance(parts, int):
         kw["n_parts"] = parts
     else:
@@ -75,6 +77,7 @@ def balance_nested(
     processes: int = 1,
     progress: Callable[[float, str], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    group_options: Mapping[Hashable, Mapping[str, Any]] | None = None,
     **options: Any,
 ) -> dict[Hashable, GroupResult]:
     """Partition each parent's units into its own parts.
@@ -84,7 +87,8 @@ def balance_nested(
     ``existing`` holds *local* part labels per unit (-1 = none) and
     ``locked_units`` a boolean mask over all units. ``options`` are passed to
     :class:`BalancedPartitioner` (``target``, ``band``, ``min_change``,
-    ``restarts``, ``strict``...). Infeasible parents are reported in
+    ``restarts``, ``strict``...); ``group_options`` overrides them for single parents
+    (e.g. each parent's own ``band``). Infeasible parents are reported in
     ``GroupResult.error``; the others still get a plan.
     """
     w = np.asarray(weights)
@@ -102,7 +106,7 @@ def balance_nested(
         jobs.append((
             key, units, graph.subgraph(units), w[units], parts[key],
             None if ex is None else ex[units], None if lk is None else lk[units],
-            child_seed, options,
+            child_seed, {**options, **(group_options or {}).get(key, {})},
         ))
     results: dict[Hashable, GroupResult] = {}
     total = len(jobs)

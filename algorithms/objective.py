@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from gridplanner.algorithms.adjacency import UnitGraph
+from gridplanner.algorithms.defaults import BALANCE_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Objective:
         graph: UnitGraph,
         weights: npt.ArrayLike,
         targets: Sequence[float] | npt.ArrayLike,
-        band: float = 0.05,
+        band: float = BALANCE_TOLERANCE,
         existing: npt.ArrayLike | None = None,
         w_balance: float = 1.0,
         w_compactness: float = 0.05,

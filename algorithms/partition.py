@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from gridplanner.algorithms.adjacency import IntArray, UnitGraph
 from gridplanner.algorithms.construct import recursive_tree_partition, repair
+from gridplanner.algorithms.defaults import BALANCE_TOLERANCE
 from gridplanner.algorithms.errors import Cancelled, InfeasibleError
 from gridplanner.algorithms.feasibility import (
     Region,
@@ -84,7 +85,7 @@ class BalancedPartitioner:
         n_parts: int | None = None,
         capacities: Sequence[float] | None = None,
         target: float | None = None,
-        band: float = 0.05,
+        band: float = BALANCE_TOLERANCE,
         existing: npt.ArrayLike | None = None,
         min_change: bool = False,
         locked_units: npt.ArrayLike | None = None,

@@ -1,339 +1,425 @@
-"""Rebalance a scope of a plan: regroup grid units into grids, per comprehensive grid.
+"""Rebalance a scope of a plan, on either tier, as one reversible Edit.
 
-The thin adapter between a :class:`~gridplanner.model.Project` and the geometry-free
-balancer in :mod:`gridplanner.algorithms`: it builds the unit adjacency graph once
-(in metres), hands each comprehensive grid's units to the partitioner (so a grid
-never crosses its parent's boundary), then writes the result back as a new plan:
-units change parent, moved units get new codes under their new grid (the old code
-is retired, the id stays), grid outlines are dissolved from their units.
-
-Modes:
-
-* default — keep every ordinary grid and its workers; part k is grid k with the
-  grid's worker capacity, and the load is evened out (households per capacity);
-* ``parts=K`` or ``target=T`` — redesign each comprehensive grid into K grids
-  (or round(households / T)) of one worker each; parts are matched to today's
-  grids by shared households; grids left over are retired (their workers are
-  left without a grid and listed), new grids get new codes and no workers yet.
-
-Dedicated grids (专属网格) and locked grids keep their units.
+The thin adapter between the plan model and the geometry-free balancer: the
+:class:`~gridplanner.plan.PlanModel` of the scope (its unit graph built once, in metres),
+the request resolved once (:mod:`gridplanner.balance_request`), every group balanced by
+:func:`~gridplanner.algorithms.balance_nested` (parts never leave their comprehensive
+grid or community), and the labels flipped back into the plan through the editing core:
+moved children get new codes under their new parent (old codes retired, ids kept),
+outlines are dissolved from their children, a redesign creates and retires grids and
+says where every worker goes. The CLI, the app and the QGIS plugin all call
+:func:`run_balance`, so the same request and seed give the same plan everywhere.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from gridplanner.algorithms import PartitionReport, balance_nested, build_adjacency
-from gridplanner.editing.draft import Draft
+from gridplanner.algorithms import InfeasibleError, PartitionReport, balance_nested
+from gridplanner.balance_request import (
+    BalanceRequest,
+    GroupJob,
+    Kept,
+    ResolvedBalance,
+    resolve,
+)
+from gridplanner.balance_words import band_reasons, infeasible_words
+from gridplanner.editing.draft import as_id
 from gridplanner.editing.edit import Edit
-from gridplanner.errors import GridPlannerError
-from gridplanner.levels import Level, NodeKind
+from gridplanner.errors import Words
+from gridplanner.levels import Level
 from gridplanner.model import Project
+from gridplanner.plan import NewParent, PlanModel, node_words
 from gridplanner.rollups import compute_rollups
+from gridplanner.staffing import StaffingNeed
 
 ProgressFn = Callable[[float, str], None]
-
-
-@dataclass(frozen=True)
-class BalanceOptions:
-    """What the planner asked for."""
-
-    target: float | None = None
-    parts: int | None = None
-    min_change: bool = False
-    band: float | None = None  # relative deviation allowed; None: see band_for()
-    seed: int = 0
-    processes: int = 0  # 0: one per core when the scope is big enough to pay for it
-    locked_grids: Sequence[str] = ()
-    restarts: int = 16
-
-
-@dataclass
-class GroupOutcome:
-    """One comprehensive grid's result."""
-
-    code: str
-    name: str
-    grid_codes: list[str]
-    report: PartitionReport | None
-    error: str | None = None
-    households_before_max_dev: float = 0.0
-
-
-@dataclass
-class BalanceResult:
-    """The new plan and what changed."""
-
-    project: Project
-    groups: list[GroupOutcome]
-    edit: Edit | None = None  # the whole change as one reversible edit of the input plan
-    recoded: list[tuple[int, str, str]] = field(default_factory=list)  # unit id, old, new code
-    created_grids: list[str] = field(default_factory=list)
-    retired_grids: list[str] = field(default_factory=list)
-    workers_without_grid: list[int] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def households_moved(self) -> float:
-        """Households in units that changed grid."""
-        return float(sum(g.report.households_moved for g in self.groups if g.report))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (per group reports included)."""
-        return {
-            "households_moved": self.households_moved,
-            "recoded": [{"unit_id": i, "old_code": o, "new_code": n} for i, o, n in self.recoded],
-            "created_grids": self.created_grids,
-            "retired_grids": self.retired_grids,
-            "workers_without_grid": self.workers_without_grid,
-            "notes": self.notes,
-            "groups": [
-                {
-                    "code": g.code,
-                    "name": g.name,
-                    "grids": g.grid_codes,
-                    "error": g.error,
-                    "report": None if g.report is None else g.report.to_dict(),
-                }
-                for g in self.groups
-            ],
-        }
-
-
-def scope_nodes(project: Project, scope_code: str, level: Level, what: str) -> list[int]:
-    """Ids at ``level`` inside the scope, refusing a scope below ``level`` (named ``what``)."""
-    scope = project.by_code(scope_code)
-    found = project.node_level(scope)
-    if found.depth > level.depth:
-        above = ", ".join(lv.value for lv in Level if lv.depth <= level.depth)
-        raise GridPlannerError(f"scope {scope_code} is a {found.value}; {what} a {above}")
-    return project.descendants_at(scope, level)
-
-
-def scope_groups(project: Project, scope_code: str) -> list[int]:
-    """Ids of the comprehensive grids inside the scope (a district … comprehensive grid)."""
-    return scope_nodes(project, scope_code, Level.COMPREHENSIVE_GRID, "balance")
-
-
-def balance_scope(
-    project: Project,
-    scope_code: str,
-    options: BalanceOptions = BalanceOptions(),
-    progress: ProgressFn | None = None,
-    cancel: Callable[[], bool] | None = None,
-) -> BalanceResult:
-    """Rebalance every comprehensive grid in the scope; returns a new project."""
-    if options.parts is not None and options.parts < 1:
-        raise GridPlannerError("--parts must be at least 1")
-    if options.target is not None and options.target <= 0:
-        raise GridPlannerError("--target must be a positive number of households per worker")
-    comps = scope_groups(project, scope_code)
-    if not comps:
-        raise GridPlannerError(f"scope {scope_code} has no comprehensive grids")
-    plan = project  # read only: the changes go into a Draft, applied to a copy at the end
-    nodes = plan.nodes
-    rollups = compute_rollups(plan)
-    locked = {plan.by_code(c) for c in options.locked_grids}
-    grids_of: dict[int, list[int]] = {}
-    units_of: dict[int, np.ndarray] = {}
-    for comp in comps:
-        kids = nodes.index[(nodes["parent_id"] == comp)]
-        ordinary = [
-            int(g)
-            for g in sorted(kids, key=lambda i: str(nodes.at[i, "code"]))
-            if nodes.at[g, "kind"] != NodeKind.DEDICATED.value and g not in locked
-        ]
-        grids_of[comp] = ordinary
-        units_of[comp] = nodes.index[nodes["parent_id"].isin(ordinary)].to_numpy()
-    all_units = np.concatenate([units_of[c] for c in comps]) if comps else np.zeros(0, int)
-    metres = plan.nodes.loc[all_units].geometry.to_crs(plan.measuring_crs())
-    rivers = plan.reference_lines[plan.reference_lines["kind"] == "river"]
-    barriers = rivers.geometry.to_crs(plan.measuring_crs()).to_numpy() if len(rivers) else None
-    graph = build_adjacency(
-        metres.to_numpy(), barriers=barriers, barrier_mode="penalise", tolerance=0.5
-    )
-    weights = rollups.loc[all_units, "households"].to_numpy(dtype=float)
-    position = {int(u): i for i, u in enumerate(all_units)}
-    groups: dict[int, np.ndarray] = {}
-    parts: dict[int, Any] = {}
-    existing = np.full(len(all_units), -1, dtype=np.int64)
-    notes: list[str] = []
-    for comp in comps:
-        ordinary = grids_of[comp]
-        units = units_of[comp]
-        if len(units) == 0 or not ordinary:
-            continue
-        groups[comp] = np.array([position[int(u)] for u in units], dtype=np.int64)
-        local = {g: k for k, g in enumerate(ordinary)}
-        for u in units:
-            existing[position[int(u)]] = local[int(nodes.at[u, "parent_id"])]
-        k = _part_count(options, float(rollups.loc[units, "households"].sum()), len(ordinary))
-        if options.parts is None and options.target is None:
-            caps = []
-            for g in ordinary:
-                cap = float(rollups.at[g, "workers"])
-                if cap <= 0:
-                    notes.append(
-                        f"grid {nodes.at[g, 'code']} has no worker; balanced as if it had one"
-                    )
-                    cap = 1.0
-                caps.append(cap)
-            parts[comp] = caps
-        else:
-            parts[comp] = min(k, len(units))
-    keep_labels = options.parts is None and options.target is None
-    bands = {comp: band_for(plan, comp, rollups, options, notes) for comp in groups}
-    results: dict[Any, Any] = {}
-    for band in sorted(set(bands.values())):
-        subset: dict[Hashable, Any] = {c: idx for c, idx in groups.items() if bands[c] == band}
-        results.update(
-            balance_nested(
-                graph,
-                weights,
-                subset,
-                {c: parts[int(c)] for c in subset},  # type: ignore[call-overload]
-                existing=existing if keep_labels or options.min_change else None,
-                seed=options.seed,
-                processes=_processes(options.processes, len(subset)),
-                progress=progress,
-                cancel=cancel,
-                band=band,
-                min_change=options.min_change and keep_labels,
-                strict=False,
-                restarts=options.restarts,
-            )
-        )
-    result = BalanceResult(project=plan, groups=[], notes=notes)
-    draft = Draft(project, f"重新平衡 {scope_code}")
-    leaving: list[int] = []
-    for comp in comps:
-        code, name = str(nodes.at[comp, "code"]), str(nodes.at[comp, "name"])
-        if comp not in results:
-            result.groups.append(GroupOutcome(code, name, [], None, "no ordinary grid to balance"))
-            continue
-        res = results[comp]
-        if res.error is not None or res.labels is None:
-            result.groups.append(GroupOutcome(code, name, [], None, str(res.error)))
-            continue
-        units = all_units[res.units]
-        old = np.array([grids_of[comp].index(int(nodes.at[u, "parent_id"])) for u in units])
-        part_grid = _grids_for_parts(
-            draft, comp, grids_of[comp], res.labels, old, weights[res.units], keep_labels, result
-        )
-        leaving.extend(g for g in grids_of[comp] if g not in part_grid)
-        for part, grid in enumerate(part_grid):
-            moving = [int(u) for u, k in zip(units, res.labels, strict=True) if k == part]
-            result.recoded.extend(draft.reparent(moving, grid))
-        result.groups.append(
-            GroupOutcome(code, name, [draft.code(g) for g in part_grid], res.report)
-        )
-    for grid in leaving:  # empty now: retire the code, drop the node
-        draft.retire(draft.code(grid), grid)
-        draft.remove_node(grid)
-    result.edit = draft.finish()
-    result.project = result.edit.apply(shallow_copy(project))
-    moved = len(result.recoded)
-    summary = (
-        f"重新平衡 {scope_code}: {len(comps)} 个综合网格, {moved} 个网格单元调整, "
-        f"{result.households_moved:.0f} 户变动"
-    )
-    result.project.record_version("gridplanner balance", summary)
-    return result
-
-
-def band_for(
-    plan: Project, comp: int, rollups: pd.DataFrame, options: BalanceOptions, notes: list[str]
-) -> float:
-    """The relative band a comprehensive grid is balanced to.
-
-    An explicit ``options.band`` wins. Otherwise a from-scratch run aims at ±5% of
-    the even load, and a minimal-change run only has to bring every grid inside the
-    configured household band (e.g. 200–500 per worker): the widest symmetric band
-    around the even load that stays inside it.
-    """
-    if options.band is not None:
-        return float(options.band)
-    if not options.min_change:
-        return 0.05
-    ancestors = [str(plan.nodes.at[i, "code"]) for i in plan.ancestors(comp)]
-    sizing = plan.settings.sizing_for(ancestors)
-    even = float(rollups.at[comp, "households_per_worker"])
-    if not np.isfinite(even) or not sizing.band_min < even < sizing.band_max:
-        notes.append(
-            f"comprehensive grid {plan.nodes.at[comp, 'code']}: its households per worker "
-            f"({even:.0f}) are outside the band {sizing.band_min:.0f}–{sizing.band_max:.0f}; "
-            "regrouping cannot fix that, it needs staff — balanced to ±5%"
-        )
-        return 0.05
-    return round(min(1 - sizing.band_min / even, sizing.band_max / even - 1), 4)
-
 
 PARALLEL_FROM_GROUPS = 32  # starting worker processes costs more than small scopes take
 
 
+@dataclass
+class GroupOutcome:
+    """One group's result (a comprehensive grid, or a community on the upper tier)."""
+
+    code: str
+    name: str
+    parents: list[str] = field(default_factory=list)  # codes after, part k first
+    report: PartitionReport | None = None
+    error: Words | None = None
+    skipped: Words | None = None  # nothing to balance here, and why
+    kept: dict[str, Kept] = field(default_factory=dict)
+    vacancies: list[str] = field(default_factory=list)
+    tolerance: float = 0.0
+    tolerance_source: str = "default"
+    target: float = math.nan
+    band: tuple[float, float] | None = None  # households per worker (grid tier)
+    even_load: float = math.nan
+    max_target_deviation: float = math.nan
+    in_band_before: int = 0
+    in_band_after: int = 0
+    households_moved: float = 0.0  # in children whose parent changed (a new grid counts)
+    children_moved: int = 0
+    staffing: StaffingNeed | None = None
+    notes: list[Words] = field(default_factory=list)
+
+    def words(self) -> Words:
+        return node_words(self.name, self.code)
+
+    def reasons(self) -> list[Words]:
+        """Why this group misses its band, if it does: staffing, granularity, or both."""
+        return band_reasons(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        staffing = self.staffing.to_dict() if self.staffing else {}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "grids": self.parents,
+            "error": None if self.error is None else self.error.to_dict(),
+            "skipped": None if self.skipped is None else self.skipped.to_dict(),
+            "kept": {c: str(k) for c, k in self.kept.items()},
+            "vacancies": self.vacancies,
+            "tolerance": self.tolerance,
+            "tolerance_source": self.tolerance_source,
+            "target": self.target,
+            "band": None if self.band is None else list(self.band),
+            "even_load": self.even_load,
+            "max_deviation_from_even_load": None if self.report is None
+            else self.report.max_abs_deviation,
+            "max_deviation_from_target": self.max_target_deviation,
+            "households_moved": self.households_moved,
+            "children_moved": self.children_moved,
+            "in_band_before": self.in_band_before,
+            "in_band_after": self.in_band_after,
+            "workers_needed": staffing.get("workers_needed", 0),
+            "workers_needed_for_target": staffing.get("workers_needed_for_target", 0),
+            "workers_surplus": staffing.get("workers_surplus", 0),
+            "reasons": [w.to_dict() for w in self.reasons()],
+            "notes": [w.to_dict() for w in self.notes],
+            "report": None if self.report is None else self.report.to_dict(),
+        }  # fmt: skip
+
+
+@dataclass
+class WorkerMove:
+    """Where a redesign sends a worker (``to_code`` None: left without a grid)."""
+
+    worker_id: int
+    name: str
+    from_code: str | None
+    to_code: str | None
+
+
+@dataclass
+class BalanceResult:
+    """The new plan, the Edit that makes it, and what changed."""
+
+    project: Project
+    edit: Edit
+    request: BalanceRequest
+    groups: list[GroupOutcome]
+    recoded: list[tuple[int, str, str]] = field(default_factory=list)  # id, old, new code
+    created: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    worker_moves: list[WorkerMove] = field(default_factory=list)
+    needing_worker: dict[str, float] = field(default_factory=dict)  # grid code -> missing
+    notes: list[Words] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> list[GroupOutcome]:
+        """Groups that were balanced (not skipped, not failed)."""
+        return [g for g in self.groups if g.report is not None]
+
+    @property
+    def households_moved(self) -> float:
+        return float(sum(g.households_moved for g in self.balanced))
+
+    @property
+    def workers_without_grid(self) -> list[int]:
+        return [m.worker_id for m in self.worker_moves if m.to_code is None]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (every group's report included)."""
+        request = dataclasses.asdict(self.request)
+        request["tier"], request["mode"] = str(self.request.tier), str(self.request.mode)
+        return {
+            "request": request,
+            "households_moved": self.households_moved,
+            "recoded": [{"id": i, "old_code": o, "new_code": n} for i, o, n in self.recoded],
+            "created": self.created,
+            "retired": self.retired,
+            "worker_moves": [dataclasses.asdict(m) for m in self.worker_moves],
+            "grids_needing_worker": self.needing_worker,
+            "notes": [w.to_dict() for w in self.notes],
+            "groups": [g.to_dict() for g in self.groups],
+        }
+
+
+def run_balance(
+    project: Project,
+    request: BalanceRequest,
+    progress: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+    processes: int = 0,
+) -> BalanceResult:
+    """Balance ``request.scope`` of ``project`` (read only) and return the new plan."""
+    rollups = compute_rollups(project)
+    model = PlanModel.for_scope(project, request.scope, request.tier, rollups)
+    resolved = resolve(model, request)
+    results = _solve(resolved, progress, cancel, processes)
+    return _assemble(resolved, results, rollups)
+
+
 def _processes(asked: int, groups: int) -> int:
-    """Worker processes for ``groups`` comprehensive grids (``asked`` 0 = automatic)."""
+    """Worker processes for ``groups`` groups (``asked`` 0 = automatic)."""
     if asked > 0:
         return asked
     return min(os.cpu_count() or 1, 4) if groups >= PARALLEL_FROM_GROUPS else 1
 
 
-def _part_count(options: BalanceOptions, households: float, current: int) -> int:
-    if options.parts is not None:
-        return options.parts
-    if options.target is not None:
-        return max(1, round(households / options.target))
-    return current
+def _solve(
+    resolved: ResolvedBalance,
+    progress: ProgressFn | None,
+    cancel: Callable[[], bool] | None,
+    processes: int,
+) -> dict[Any, Any]:
+    model, request = resolved.model, resolved.request
+    existing = np.full(len(model.children), -1, dtype=np.int64)
+    groups: dict[Any, Any] = {}
+    parts: dict[Any, Any] = {}
+    options: dict[Any, dict[str, Any]] = {}
+    for job in resolved.jobs:
+        key = job.group.id
+        groups[key] = job.children
+        parts[key] = job.parts
+        if job.existing is not None:
+            existing[job.children] = job.existing
+        options[key] = {
+            "band": job.tolerance,
+            "min_change": request.min_change and job.existing is not None,
+        }
+    return balance_nested(
+        model.graph,
+        model.weights,
+        groups,
+        parts,
+        existing=existing,
+        seed=request.seed,
+        processes=_processes(processes, len(groups)),
+        progress=progress,
+        cancel=cancel,
+        group_options=options,
+        strict=False,
+        restarts=request.restarts,
+    )
 
 
-def shallow_copy(project: Project) -> Project:
+def _assemble(resolved: ResolvedBalance, results: dict[Any, Any], rollups: Any) -> BalanceResult:
+    model, request = resolved.model, resolved.request
+    project = model.project
+    moves: dict[int, int] = {}
+    new_parents: list[NewParent] = []
+    retire: list[int] = []
+    workers: dict[int, int | None] = {}
+    short: dict[int, float] = {}
+    parts_of: dict[int, list[int]] = {}
+    outcomes: dict[int, GroupOutcome] = {}
+    for group, why in resolved.skipped:
+        outcomes[group.id] = GroupOutcome(group.code, group.name, skipped=why)
+    tallies = model.tallies()
+    for job in resolved.jobs:
+        outcome = _outcome(job, model, tallies)
+        outcomes[job.group.id] = outcome
+        res = results[job.group.id]
+        if res.error is not None or res.labels is None:
+            error = res.error
+            outcome.error = (
+                infeasible_words(error) if isinstance(error, InfeasibleError)
+                else Words(str(error), str(error))
+            )  # fmt: skip
+            continue
+        outcome.report = res.report
+        child_ids = model.children[job.children]
+        labels = np.asarray(res.labels, dtype=np.int64)
+        part_parent = _part_parents(job, model, labels, new_parents)
+        parts_of[job.group.id] = part_parent
+        old = model.labels[job.children]
+        for child, k in zip(child_ids.tolist(), labels.tolist(), strict=True):
+            moves[child] = part_parent[k]
+        moved = np.array([part_parent[k] for k in labels.tolist()]) != old
+        outcome.households_moved = float(model.weights[job.children][moved].sum())
+        outcome.children_moved = int(moved.sum())
+        retire.extend(p for p in job.parents if p not in part_parent)
+        if job.redesign and model.tier is Level.GRID:
+            staffed, missing = _assign_workers(job, model, labels, part_parent)
+            workers.update(staffed)
+            short.update(missing)
+        outcome.max_target_deviation = _target_deviation(job, res.report)
+    label = _label(model)
+    edit, created = model.flip(
+        moves, label, new_parents=new_parents, workers=workers, retire=retire
+    )
+    plan = edit.apply(_shallow_copy(project))
+    after = compute_rollups(plan)
+    for job in resolved.jobs:
+        outcome = outcomes[job.group.id]
+        if job.group.id in parts_of:
+            ids = [created.get(p, p) for p in parts_of[job.group.id]]
+            outcome.parents = [str(plan.nodes.at[i, "code"]) for i in ids]
+            outcome.in_band_after = int(after.loc[ids, "in_band"].sum())
+    result = BalanceResult(
+        project=plan,
+        edit=edit,
+        request=request,
+        groups=[outcomes[g.id] for g in model.groups if g.id in outcomes],
+        recoded=edit.recoded,
+        created=[str(plan.nodes.at[i, "code"]) for i in created.values()],
+        retired=sorted(c for c, i in edit.retired.items() if i in set(edit.removed_ids)),
+        worker_moves=_worker_moves(project, plan, workers),
+        needing_worker={str(plan.nodes.at[created.get(k, k), "code"]): v for k, v in short.items()},
+        notes=[w for g in outcomes.values() for w in g.notes],
+    )
+    scope = project.nodes.loc[model.scope]
+    plan.record_version(
+        "gridplanner balance",
+        f"{label}: {len(result.balanced)} 个{model.tier.parent.zh if model.tier.parent else ''}, "
+        f"{len(result.recoded)} 个编码调整, {result.households_moved:.0f} 户变动"
+        f"（{scope['code']}）",
+    )
+    return result
+
+
+def _label(model: PlanModel) -> str:
+    scope = model.project.nodes.loc[model.scope]
+    prefix = "重新平衡" if model.tier is Level.GRID else "综合网格重新平衡"
+    return f"{prefix} {scope['name']}"
+
+
+def _outcome(job: GroupJob, model: PlanModel, tallies: Any) -> GroupOutcome:
+    sizing = job.group.sizing
+    return GroupOutcome(
+        job.group.code,
+        job.group.name,
+        kept={model.parents[p].code: why for p, why in job.kept.items()},
+        vacancies=[model.parents[p].code for p in job.vacancies],
+        tolerance=job.tolerance,
+        tolerance_source=job.tolerance_source,
+        target=job.target,
+        band=(sizing.band_min, sizing.band_max) if model.tier is Level.GRID else None,
+        even_load=job.even_load,
+        in_band_before=int(tallies.loc[job.parents, "in_band"].sum()),
+        staffing=job.staffing,
+        notes=list(job.notes),
+    )
+
+
+def _part_parents(
+    job: GroupJob, model: PlanModel, labels: np.ndarray, new_parents: list[NewParent]
+) -> list[int]:
+    """The parent of every part: today's where it continues one, a new one otherwise."""
+    count = int(labels.max()) + 1 if len(labels) else 0
+    count = max(count, job.part_count)
+    if not job.redesign:
+        return list(job.parents[:count])
+    chosen: list[int | None] = [None] * count
+    if job.continuing:
+        for k, parent in enumerate(job.continuing[:count]):
+            chosen[k] = parent
+    else:
+        old = model.labels[job.children]
+        index = {p: c for c, p in enumerate(job.parents)}
+        overlap = np.zeros((count, len(job.parents)))
+        np.add.at(
+            overlap,
+            (labels, np.array([index[int(q)] for q in old], dtype=np.int64)),
+            model.weights[job.children] + 1e-6,
+        )
+        rows, cols = linear_sum_assignment(-overlap)
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            chosen[r] = job.parents[c]
+    out: list[int] = []
+    for match in chosen:
+        if match is None:
+            key = -(len(new_parents) + 1)
+            new_parents.append(NewParent(key, job.group.id))
+            match = key
+        out.append(match)
+    return out
+
+
+def _assign_workers(
+    job: GroupJob, model: PlanModel, labels: np.ndarray, part_parent: list[int]
+) -> tuple[dict[int, int | None], dict[int, float]]:
+    """Redesign: every part is planned for one full-time worker. A worker goes to the part
+    holding most of the households they served, until parts are staffed; the others go
+    to parts still short; who is left has no grid. Returns the moves and the parts
+    still short of a worker (and by how much)."""
+    roster = model.project.workers
+    grid_ids = roster["grid_id"].to_numpy(dtype=object, na_value=None)
+    mine = {int(w): int(g) for w, g in zip(roster.index, grid_ids, strict=True)
+            if g is not None and int(g) in set(job.parents)}  # fmt: skip
+    capacity = {w: float(roster.at[w, "capacity"]) for w in mine}
+    old = model.labels[job.children]
+    weights = model.weights[job.children]
+    served: dict[tuple[int, int], float] = {}
+    for parent, k, weight in zip(old.tolist(), labels.tolist(), weights.tolist(), strict=True):
+        served[(parent, k)] = served.get((parent, k), 0.0) + weight
+    count = len(part_parent)
+    have = [0.0] * count
+    plan: dict[int, int | None] = {}
+    options = sorted(
+        ((served.get((mine[w], k), 0.0), w, k) for w in mine for k in range(count)),
+        key=lambda o: (-o[0], -capacity[o[1]], o[1], o[2]),
+    )
+    for score, worker, k in options:
+        if score > 0 and worker not in plan and have[k] < 1 - 1e-9:
+            plan[worker] = part_parent[k]
+            have[k] += capacity[worker]
+    households = [float(weights[labels == k].sum()) for k in range(count)]
+    for worker in sorted((w for w in mine if w not in plan), key=lambda w: (-capacity[w], w)):
+        needy = [k for k in range(count) if have[k] < 1 - 1e-9]
+        if not needy:
+            plan[worker] = None
+            continue
+        k = max(needy, key=lambda q: (served.get((mine[worker], q), 0.0), households[q], -q))
+        plan[worker] = part_parent[k]
+        have[k] += capacity[worker]
+    missing = {part_parent[k]: round(1 - have[k], 2) for k in range(count) if have[k] < 1 - 1e-9}
+    return plan, missing
+
+
+def _worker_moves(before: Project, after: Project, plan: dict[int, int | None]) -> list[WorkerMove]:
+    moves: list[WorkerMove] = []
+    for worker in sorted(plan):
+        was = as_id(before.workers.at[worker, "grid_id"])
+        now = as_id(after.workers.at[worker, "grid_id"])
+        old_code = None if was is None else str(before.nodes.at[was, "code"])
+        new_code = None if now is None else str(after.nodes.at[now, "code"])
+        if was != now or (old_code != new_code):
+            name = str(before.workers.at[worker, "name"])
+            moves.append(WorkerMove(worker, name, old_code, new_code))
+    return moves
+
+
+def _target_deviation(job: GroupJob, report: PartitionReport | None) -> float:
+    """The largest deviation of a part's households per worker from the planner's target."""
+    if report is None or not report.parts or not job.target > 0:
+        return math.nan
+    ratios = [p.households / p.capacity for p in report.parts if p.capacity > 0]
+    return float(max(abs(r / job.target - 1) for r in ratios)) if ratios else math.nan
+
+
+def _shallow_copy(project: Project) -> Project:
     """A new Project over the same tables (an Edit replaces the tables it changes)."""
     return dataclasses.replace(
         project, history=list(project.history), retired_codes=dict(project.retired_codes)
     )
-
-
-def _grids_for_parts(
-    draft: Draft,
-    comp: int,
-    grids: list[int],
-    labels: np.ndarray,
-    old: np.ndarray,
-    weights: np.ndarray,
-    keep_labels: bool,
-    result: BalanceResult,
-) -> list[int]:
-    """Grid id for every part: today's grid where matched, a new grid otherwise."""
-    k = int(labels.max()) + 1 if len(labels) else 0
-    if keep_labels:
-        return grids[:k]
-    overlap = np.zeros((k, len(grids)))
-    np.add.at(overlap, (labels, old), weights + 1e-6)
-    rows, cols = linear_sum_assignment(-overlap)
-    chosen: list[int | None] = [None] * k
-    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-        chosen[r] = grids[c]
-    matched = {g for g in chosen if g is not None}
-    for grid in grids:
-        if grid not in matched:  # its workers are left without a grid, and listed
-            result.retired_grids.append(draft.code(grid))
-            for worker in draft.workers_of(grid):
-                draft.set_worker_grid(worker, None)
-                result.workers_without_grid.append(worker)
-    out: list[int] = []
-    for match in chosen:
-        if match is None:
-            code = draft.free_code(comp, Level.GRID)
-            name = f"{draft.get(comp, 'name')}新网格{int(code[-3:])}"
-            match = draft.new_node(Level.GRID, code, name, comp, None)
-            result.created_grids.append(code)
-        out.append(match)
-    return out

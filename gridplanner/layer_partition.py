@@ -26,6 +26,7 @@ from gridplanner.algorithms import (
     PartitionReport,
     build_adjacency,
 )
+from gridplanner.algorithms.defaults import PARTITION_TOLERANCE
 from gridplanner.crs import gauss_kruger_epsg, require_crs
 from gridplanner.errors import CRSError, GridPlannerError
 
@@ -90,11 +91,10 @@ def partition_layer(
     source: str = "layer",
     id_field: str | None = None,
     seed: int = 0,
-    band: float = 0.02,
+    band: float = PARTITION_TOLERANCE,
     progress: Callable[[float, str], None] | None = None,
     *,
     capacities: Sequence[float] | None = None,
-    target: float | None = None,
     existing: npt.ArrayLike | None = None,
     locked: npt.ArrayLike | None = None,
     min_change: bool = False,
@@ -102,8 +102,10 @@ def partition_layer(
 ) -> LayerPartition:
     """Partition ``frame`` into contiguous parts balanced on ``weight_field``.
 
-    ``parts`` equal parts, or one part per entry of ``capacities`` (worker capacity;
-    ``target`` households per capacity unit, default even). ``existing`` labels per
+    ``parts`` equal parts, or one part per entry of ``capacities`` (worker capacity: each
+    part's share of the total follows it). A target of households per worker picks the
+    number of parts (:func:`~gridplanner.balance_request.grids_for_target`) and is never
+    a second aim beside the even load, as in the balancer. ``existing`` labels per
     feature (-1 none) enable minimal change and ``locked`` (a boolean mask) keeps
     features in their existing part.
     """
@@ -130,7 +132,6 @@ def partition_layer(
             weights,
             n_parts=None if capacities else parts,
             capacities=list(capacities) if capacities else None,
-            target=target if capacities else None,
             band=band,
             existing=existing,
             min_change=min_change,

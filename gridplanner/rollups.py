@@ -12,6 +12,7 @@ import pandas as pd
 
 from gridplanner.levels import LEVELS, Level, NodeKind
 from gridplanner.model import Project
+from gridplanner.staffing import load_figures, sizing_of_nodes
 
 ROLLUP_COLUMNS = [
     "households",
@@ -80,21 +81,25 @@ def compute_rollups(project: Project) -> pd.DataFrame:
     for column in ("households", "population", "buildings", "worker_count"):
         out[column] = out[column].round().astype("int64")
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(out["workers"] > 0, out["households"] / out["workers"], np.nan)
-    out["households_per_worker"] = ratio
     _attach_sizing(project, out)
-    out["deviation"] = out["households_per_worker"] / out["target"] - 1.0
     dedicated = (nodes["kind"] == NodeKind.DEDICATED.value).to_numpy()
-    within = (out["households_per_worker"] >= out["band_min"]) & (
-        out["households_per_worker"] <= out["band_max"]
+    ratio, deviation, in_band = load_figures(
+        out["households"].to_numpy(),
+        out["workers"].to_numpy(),
+        out["target"].to_numpy(),
+        out["band_min"].to_numpy(),
+        out["band_max"].to_numpy(),
+        dedicated,
     )
-    out["in_band"] = within.to_numpy() | dedicated
+    out["households_per_worker"] = ratio
+    out["deviation"] = deviation
+    out["in_band"] = in_band
     return out[ROLLUP_COLUMNS]
 
 
 def _attach_sizing(project: Project, out: pd.DataFrame) -> None:
-    """Target and band per node from the nearest scope with its own sizing."""
+    """Target and band per node: the sizing of its nearest scope (one lookup,
+    :func:`~gridplanner.staffing.sizing_of_nodes`)."""
     settings = project.settings
     default = settings.sizing
     out["target"] = default.target
@@ -103,17 +108,13 @@ def _attach_sizing(project: Project, out: pd.DataFrame) -> None:
     if not settings.sizing_by_scope:
         return
     nodes = project.nodes
-    scope_nodes = nodes.index[nodes["code"].isin(list(settings.sizing_by_scope))]
-    # Walk scopes from the top down so deeper scopes override shallower ones.
-    order = sorted(scope_nodes, key=lambda i: Level(nodes.at[i, "level"]).depth)
-    for scope_id in order:
-        sizing = settings.sizing_by_scope[str(nodes.at[scope_id, "code"])]
-        members = project.subtree(int(scope_id))
-        out.loc[members, ["target", "band_min", "band_max"]] = (
-            sizing.target,
-            sizing.band_min,
-            sizing.band_max,
-        )
+    ids = nodes.index.tolist()
+    parents = nodes["parent_id"].to_numpy(dtype=object, na_value=None).tolist()
+    parent_of = {i: (None if p is None else int(p)) for i, p in zip(ids, parents, strict=True)}
+    code_of = dict(zip(ids, nodes["code"].tolist(), strict=True))
+    sizing = sizing_of_nodes(settings, ids, parent_of, code_of)
+    values = np.array([(s.target, s.band_min, s.band_max) for s in sizing.values()])
+    out.loc[list(sizing), ["target", "band_min", "band_max"]] = values
 
 
 def level_totals(project: Project, rollups: pd.DataFrame, level: Level) -> dict[str, float]:

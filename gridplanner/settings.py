@@ -29,8 +29,11 @@ class Sizing:
             )
 
     def contains(self, households_per_worker: float) -> bool:
-        """True when the ratio lies inside the band (inclusive)."""
-        return self.band_min <= households_per_worker <= self.band_max
+        """True when the ratio lies inside the band (the one rule:
+        :func:`gridplanner.staffing.within_band`)."""
+        from gridplanner.staffing import within_band
+
+        return bool(within_band(households_per_worker, self.band_min, self.band_max))
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,11 @@ class Settings:
         return CodeScheme(dict(self.code_widths))
 
     def sizing_for(self, ancestor_codes: Iterable[str]) -> Sizing:
-        """The sizing of the nearest scope (community before street before district)."""
-        for code in reversed(list(ancestor_codes)):
-            if code in self.sizing_by_scope:
-                return self.sizing_by_scope[code]
-        return self.sizing
+        """The sizing of the nearest scope (community before street before district),
+        given the codes from the root down (:func:`gridplanner.staffing.sizing_for_chain`)."""
+        from gridplanner.staffing import sizing_for_chain
+
+        return sizing_for_chain(self, ancestor_codes)
 
     def with_scope(self, code: str, sizing: Sizing) -> Settings:
         """A copy with ``sizing`` set for the scope ``code`` (a street or community)."""

@@ -81,7 +81,10 @@ class BalanceAlgorithm(GridPlannerAlgorithm):
             "例如 1,1,0.5; 给出时网格数等于其个数。\n"
             "现有网格字段: 可选, 每个单元现在所属的网格; 配合最少调整和锁定使用。\n"
             "锁定字段: 可选, 值为真 (1/true/是) 的单元保留在现有网格中。\n"
-            "允许偏差: 相对于平均户数的允许偏差 (0.02 即 ±2%); 留空时与命令行的默认值相同。\n\n"
+            "允许偏差: 相对于各网格份额的允许偏差 (0.02 即 ±2%); 留空时与命令行 "
+            "gridplanner partition 的默认值相同。\n"
+            "目标户数只决定网格数 (总户数 ÷ 目标, 四舍五入), 与 gridplanner balance 相同; "
+            "给出网格员容量时网格数等于其个数, 目标不再使用。\n\n"
             "输出: 带 part 字段 (给出现有网格字段时另有 part_grid: 延续的现有网格) 的网格单元、"
             "按 part 融合的网格图层, 以及每个网格的报告表 "
             "(户数、目标、偏差、是否连通、紧凑度)。"
@@ -186,6 +189,7 @@ class BalanceAlgorithm(GridPlannerAlgorithm):
     ) -> dict[str, Any]:
         import pandas as pd
 
+        from gridplanner.balance_request import grids_for_target
         from gridplanner.errors import GridPlannerError
         from gridplanner.layer_partition import partition_layer, read_polygons
 
@@ -230,7 +234,7 @@ class BalanceAlgorithm(GridPlannerAlgorithm):
                 )
             column = frame[weight] if weight in frame.columns else pd.Series(dtype=float)
             total = float(pd.to_numeric(column, errors="coerce").sum())
-            parts = max(1, round(total / target))
+            parts = grids_for_target(total, target)  # the balancer's one rule
             feedback.pushInfo(
                 tr(
                     "总户数 {total:.0f} ÷ 目标 {target:g} → {parts} 个网格",
@@ -268,7 +272,6 @@ class BalanceAlgorithm(GridPlannerAlgorithm):
                 existing_field,
                 locked_field,
                 min_change,
-                target if target > 0 else None,
                 progress,
                 self.cancel_for(feedback),
             )
@@ -476,7 +479,6 @@ def _balance_extended(
     existing_field: str | None,
     locked_field: str | None,
     min_change: bool,
-    target: float | None,
     progress: Any,
     cancel: Any,
 ) -> tuple[Any, Any, str, list[str] | None]:
@@ -515,7 +517,6 @@ def _balance_extended(
         band=band,
         progress=progress,
         capacities=capacities or None,
-        target=target,
         existing=existing,
         locked=locked,
         min_change=min_change,

@@ -10,6 +10,7 @@ from qgis.PyQt.QtGui import QIcon
 from ._tools import tr
 from .alg_audit import AuditAlgorithm
 from .alg_balance import BalanceAlgorithm
+from .alg_balance_plan import BalancePlanAlgorithm
 from .alg_exchange import ExportAlgorithm, ImportAlgorithm
 
 ICON = str(Path(__file__).resolve().parent / "icon.svg")
@@ -31,5 +32,11 @@ class GridPlannerProvider(QgsProcessingProvider):
         return QIcon(ICON)
 
     def loadAlgorithms(self) -> None:
-        for algorithm in (BalanceAlgorithm, AuditAlgorithm, ExportAlgorithm, ImportAlgorithm):
+        for algorithm in (
+            BalanceAlgorithm,
+            BalancePlanAlgorithm,
+            AuditAlgorithm,
+            ExportAlgorithm,
+            ImportAlgorithm,
+        ):
             self.addAlgorithm(algorithm())

@@ -24,14 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from gridplanner.audit import run_audit
-from gridplanner.audit.fixes import FixSuggestion, apply_changes, suggest_fixes
+from gridplanner.audit.fixes import FixSuggestion, fix_edit, suggest_fixes
 from gridplanner.editing.sameness import copy_plan
 from gridplanner.exchange.export import EXPORT_FORMATS, export_project
 from gridplanner.exchange.problems import BlockingFindings
 from gridplanner.exchange.publish import blocking_findings, push_project
 from gridplanner.store import load_project
 from gridplanner.ui.i18n import current_language, t
-from gridplanner.ui.plan_edit import plan_edit
 from gridplanner.ui.tasks import BackgroundTask
 
 if TYPE_CHECKING:
@@ -94,8 +93,9 @@ class AuditWorkflow:
         if project is None or row.fix is None:
             self.app.window.show_status(t("该问题没有可自动应用的修复建议"))
             return False
-        fixed = apply_changes(project, row.fix.changes)
-        edit = plan_edit(project, fixed, t("修复") + f": {row.fix.summary(current_language())}")
+        edit = fix_edit(
+            project, row.fix.changes, t("修复") + f": {row.fix.summary(current_language())}"
+        )
         if not self.app.controller.edits.push(edit):
             return False
         self.rows = [r for r in self.rows if r is not row]
@@ -115,7 +115,8 @@ class AuditWorkflow:
                 _, blocking = blocking_findings(plan)
                 if blocking and not allow_blocking:
                     raise RuntimeError(
-                        t("方案有阻断性核查问题，拒绝导出数据交换包") + f" ({len(blocking)}): "
+                        t("方案有阻断性核查问题，拒绝导出数据交换包")
+                        + f" ({len(blocking)}): "
                         + blocking[0]
                     )
             return export_project(plan, fmt, out, include_personal)
@@ -151,9 +152,11 @@ class AuditWorkflow:
             receipt = task.result()
         except BlockingFindings as refused:  # the audit gate, in the window's words
             self.app.window.show_error(
-                t("推送失败") + ": "
+                t("推送失败")
+                + ": "
                 + t("方案有阻断性核查问题，未推送；请先修复，或勾选“忽略阻断性核查问题”")
-                + f" ({len(refused.blocking)}): " + refused.blocking[0]
+                + f" ({len(refused.blocking)}): "
+                + refused.blocking[0]
             )
             return
         except Exception as error:

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from gridplanner import editing
 from gridplanner.errors import GridPlannerError
 from gridplanner.layers.snapshot import MapData, build_map_data
 from gridplanner.levels import NodeKind
@@ -32,7 +33,6 @@ from gridplanner.model import Project
 from gridplanner.rollups import compute_rollups
 from gridplanner.settings import Sizing
 from gridplanner.store import load_project, save_project
-from gridplanner.ui import commands
 from gridplanner.ui.autosave import Autosaver
 from gridplanner.ui.edit_session import EditSession
 from gridplanner.ui.history import keep_version_snapshot, record_snapshot
@@ -314,46 +314,31 @@ class AppController(QObject):
         self.settings.setValue("recent_files", recent)
         self.view.set_recent(recent)
 
-    # -- edits ---------------------------------------------------------------------------
-    def push(self, command: QUndoCommand) -> None:
-        self.undo_stack.push(command)
-
-    def on_change(self, kind: str) -> None:
-        """Called by every command after it changed the project."""
-        assert self.project is not None and self.data is not None
-        self.edits.flush()
-        self.edits.reset()
-        self.rollups = compute_rollups(self.project)
-        if kind == "geometry":
-            self.data = build_map_data(self.project, self.rollups)
-        else:
-            self.data = self.data.with_attributes(self.project, self.rollups)
-        self.view.update_attributes(self.project, self.rollups, self.data)
-        self.projectChanged.emit()
-
+    # -- edits (every change is an Edit on the undo stack, see EditSession) ------------
     def rename(self, node_id: int, name: str) -> None:
-        if self.project is not None and name != str(self.project.nodes.at[node_id, "name"]):
-            self.push(commands.RenameNode(self.project, self.on_change, node_id, name))
+        project = self.project
+        if project is not None and name != str(project.nodes.at[node_id, "name"]):
+            self.edits.plan(lambda: editing.rename_node(project, node_id, name))
 
     def set_kind(self, node_id: int, kind: str, dedicated_type: str) -> None:
-        if self.project is None:
+        project = self.project
+        if project is None:
             return
-        nodes = self.project.nodes
+        nodes = project.nodes
         current_type = nodes.at[node_id, "dedicated_type"]
         current_type = "" if pd.isna(current_type) else str(current_type)
         wanted_type = dedicated_type if kind == NodeKind.DEDICATED.value else ""
         if kind == nodes.at[node_id, "kind"] and wanted_type == current_type:
             return
-        self.push(
-            commands.SetKind(
-                self.project, self.on_change, node_id, NodeKind(kind), dedicated_type or None
-            )
+        self.edits.plan(
+            lambda: editing.set_kind(project, node_id, NodeKind(kind), dedicated_type or None)
         )
 
     def set_sizing(self, code: str, sizing: Sizing | None) -> None:
-        if self.project is None or self.project.settings.sizing_by_scope.get(code) == sizing:
+        project = self.project
+        if project is None or project.settings.sizing_by_scope.get(code) == sizing:
             return
-        self.push(commands.SetScopeSizing(self.project, self.on_change, code, sizing))
+        self.edits.plan(lambda: editing.set_scope_sizing(project, code, sizing))
 
     def _update_title(self) -> None:
         name = self.path.name if self.path else (self.project.name if self.project else "")

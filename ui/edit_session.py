@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand
 
 from gridplanner.editing import Edit, EditError, Tallies
+from gridplanner.editing.edit import merged
 from gridplanner.levels import Level
 from gridplanner.ui.i18n import current_language, t
 
@@ -30,6 +31,10 @@ class EditView(Protocol):
     def show_status(self, message: str) -> None: ...
     def show_warning(self, message: str) -> None: ...
     def show_error(self, message: str) -> None: ...
+
+
+#: Command id of edits that may merge with the next one (see :func:`merged`).
+MERGEABLE_ID = 1001
 
 
 class EditCommand(QUndoCommand):
@@ -45,6 +50,20 @@ class EditCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.session.applied(self.edit, forward=False)
+
+    def id(self) -> int:
+        return MERGEABLE_ID if self.edit.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        """Typing a name: consecutive edits of the same cells become one undo step."""
+        if not isinstance(other, EditCommand):
+            return False
+        combined = merged(self.edit, other.edit)
+        if combined is None:
+            return False
+        self.edit = combined
+        self.setText(combined.label)
+        return True
 
 
 class EditSession(QObject):

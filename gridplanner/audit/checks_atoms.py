@@ -12,6 +12,8 @@ import shapely
 from gridplanner.audit.context import UNBALANCED_CV, AuditContext, as_array
 from gridplanner.audit.finding import Finding
 from gridplanner.levels import Level, NodeKind
+from gridplanner.settings import Sizing
+from gridplanner.staffing import staffing_need, within_band
 
 BLOCK = 200_000  # buildings per STRtree query block (progress and memory at city scale)
 
@@ -201,17 +203,28 @@ def _communities(ctx: AuditContext) -> Iterator[Finding]:
         ratio = float(r.at[comm, "households_per_worker"])
         lo, hi = float(r.at[comm, "band_min"]), float(r.at[comm, "band_max"])
         geometry = ctx.geom.at[comm]
-        if not math.isnan(ratio) and not lo <= ratio <= hi:
-            yield ctx.finding(
+        if not math.isnan(ratio) and not within_band(ratio, lo, hi):
+            hh, workers = float(r.at[comm, "households"]), float(r.at[comm, "workers"])
+            sizing = Sizing(float(r.at[comm, "target"]), lo, hi)
+            need = staffing_need(hh, workers, sizing)
+            if need.for_band:
+                staff_zh = f"; 需增加约 {need.for_band} 名网格员才能进入范围"
+                staff_en = f"; about {need.for_band} more workers bring it inside the band"
+            else:
+                staff_zh = f"; 网格员多出约 {need.surplus} 名"
+                staff_en = f"; about {need.surplus} workers more than the band needs"
+            finding = ctx.finding(
                 "community_out_of_band",
                 (comm,),
                 f"{ctx.label(comm, 'zh')} 户/人配比 {ratio:.0f}, 超出范围 {lo:.0f}–{hi:.0f}"
-                f"({r.at[comm, 'households']} 户 / {r.at[comm, 'workers']:g} 人)",
+                f"({hh:.0f} 户 / {workers:g} 人){staff_zh}",
                 f"{ctx.label(comm, 'en')}: {ratio:.0f} households per worker, outside "
-                f"{lo:.0f}–{hi:.0f} ({r.at[comm, 'households']} / {r.at[comm, 'workers']:g})",
+                f"{lo:.0f}–{hi:.0f} ({hh:.0f} / {workers:g}){staff_en}",
                 geometry,
                 value=ratio,
             )
+            finding.extra.update(need.to_dict())
+            yield finding
             continue
         members = community.index[community == comm]
         ratios = r.loc[members, "households_per_worker"].dropna()

@@ -6,8 +6,9 @@ mechanical (a gap joins the neighbour with the longest shared boundary, an overl
 goes to the side that stays most compact, a sliver is absorbed the same way,
 invalid geometry goes through ``make_valid``, a building takes the unit it lies
 in); the rest (a building outside every unit: extend the nearest unit?) need a
-human decision. :func:`apply_changes` returns a new project and
-:func:`revert_changes` undoes it exactly; :func:`fix_project` applies the ``auto``
+human decision. :func:`fix_edit` turns changes into one reversible Edit (the app
+pushes it on the undo stack); :func:`apply_changes` returns a new project and
+:func:`revert_changes` undoes it; :func:`fix_project` applies the ``auto``
 ones round by round until none is left.
 """
 
@@ -27,6 +28,8 @@ from shapely.geometry.base import BaseGeometry
 from gridplanner.audit.context import polygonal
 from gridplanner.audit.finding import AuditResult, Finding
 from gridplanner.audit.findings import run_audit
+from gridplanner.editing.draft import Draft
+from gridplanner.editing.edit import Edit
 from gridplanner.model import Project
 
 #: A unit reaching out of its parent by less than this share of its area is clipped
@@ -241,33 +244,29 @@ def _reach(geo: _Geo, f: Finding) -> FixSuggestion:
     )  # fmt: skip
 
 
-def _set(project: Project, change: Change, value: Any) -> None:
-    frame = project.nodes if change.table == "nodes" else project.buildings
-    if change.column == "geometry":
-        position = frame.index.get_loc(change.row_id)
-        column = frame.geometry.name
-        values = frame[column].to_numpy(copy=True)
-        values[position] = value
-        frame[column] = values
-        frame.set_geometry(column, inplace=True, crs=frame.crs)
-    else:
-        frame.loc[change.row_id, change.column] = pd.NA if value is None else value
+def fix_edit(project: Project, changes: Iterable[Change], label: str = "核查修复") -> Edit:
+    """The changes as one reversible Edit through the editing core: exactly these cells
+    (a fix answers one finding; the re-audit finds what it leaves at other levels)."""
+    draft = Draft(project, label)
+    for change in changes:
+        if change.table == "buildings" and change.column == "unit_id":
+            draft.set_building_unit(change.row_id, change.after)
+        elif change.table == "nodes":
+            draft.set(change.row_id, change.column, change.after)
+        else:
+            raise ValueError(f"a fix can't change {change.table}.{change.column}")
+    return draft.finish(redissolve=False)
 
 
 def apply_changes(project: Project, changes: Iterable[Change]) -> Project:
     """A new project with ``changes`` applied (``project`` is not modified)."""
-    out = project.copy()
-    for change in changes:
-        _set(out, change, change.after)
-    return out
+    return fix_edit(project, changes).apply(project.copy())
 
 
 def revert_changes(project: Project, changes: Iterable[Change]) -> Project:
-    """A new project with ``changes`` undone (in reverse order)."""
-    out = project.copy()
-    for change in reversed(list(changes)):
-        _set(out, change, change.before)
-    return out
+    """A new project with ``changes`` undone (``project`` being the fixed plan)."""
+    undo = [Change(c.table, c.row_id, c.column, c.after, c.before) for c in changes]
+    return fix_edit(project, reversed(undo)).apply(project.copy())
 
 
 def fix_project(project: Project, max_rounds: int = 4) -> FixOutcome:

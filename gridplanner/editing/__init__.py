@@ -7,6 +7,12 @@ into one operation and pushes the resulting Edit as one undo command.
 """
 
 from gridplanner.editing.assign import assign_grids, assign_units, move_worker
+from gridplanner.editing.attributes import (
+    rename_node,
+    set_kind,
+    set_scope_sizing,
+    set_worker_capacity,
+)
 from gridplanner.editing.compare import Comparison, GridChange, compare
 from gridplanner.editing.draw import Snap, draw_unit, snap
 from gridplanner.editing.edit import Cells, Edit, EditError, EditWarning, StaleEditError
@@ -36,6 +42,10 @@ __all__ = [
     "merge_units",
     "move_vertex",
     "move_worker",
+    "rename_node",
+    "set_kind",
+    "set_scope_sizing",
+    "set_worker_capacity",
     "snap",
     "split_grid",
     "split_unit",

@@ -65,14 +65,14 @@ def _paint(
 ) -> Edit:
     """Reparent ``member_ids`` (at ``member_level``) under ``target`` as one Edit."""
     draft = Draft(project, "")
-    target_code = require(draft, target, target_level)
+    require(draft, target, target_level)
     members = list(dict.fromkeys(int(m) for m in member_ids))
     for member in members:
         require(draft, member, member_level)
     _check_scope(draft, members, target, Level.COMMUNITY, allow_cross_community)
-    olds = [draft.code(m) for m in members if draft.parent(m) != target]
+    olds = [str(draft.get(m, "name")) for m in members if draft.parent(m) != target]
+    draft.label = _label(member_level.zh, olds, draft.named(target))
     draft.reparent(members, target)
-    draft.label = _label(member_level.zh, olds, target_code)
     return draft.finish()
 
 
@@ -86,8 +86,8 @@ def move_worker(project: Project, worker_id: int, grid_id: int | None) -> Edit:
     if grid_id is None:
         draft.label = f"网格员 {name} 移出网格"
     else:
-        code = require(draft, int(grid_id), Level.GRID)
-        draft.label = f"网格员 {name} 调入网格 {code}"
+        require(draft, int(grid_id), Level.GRID)
+        draft.label = f"网格员 {name} 调入网格 {draft.named(int(grid_id))}"
     if as_id(workers.at[int(worker_id), "grid_id"]) != grid_id:
         draft.set_worker_grid(int(worker_id), None if grid_id is None else int(grid_id))
     return draft.finish()
@@ -111,8 +111,8 @@ def _check_scope(
             )
 
 
-def _label(what: str, codes: list[str], target: str) -> str:
-    if not codes:
+def _label(what: str, names: list[str], target: str) -> str:
+    if not names:
         return f"{what}已在 {target} 中"
-    head = codes[0] if len(codes) == 1 else f"{codes[0]} 等 {len(codes)} 个"
+    head = names[0] if len(names) == 1 else f"{names[0]} 等 {len(names)} 个"
     return f"{what} {head} 划入 {target}"

@@ -23,6 +23,7 @@ from gridplanner.editing.geo import same_shape
 from gridplanner.editing.warnings import collect_warnings
 from gridplanner.levels import Level, NodeKind
 from gridplanner.model import NODE_COLUMNS, Project
+from gridplanner.settings import Settings
 
 _MISSING = object()
 _LOOKUPS_BEFORE_TABLE = 64  # pandas .at per read until then, a dict per column after
@@ -70,6 +71,8 @@ class Draft:
         self._moved_into: dict[int, dict[int, None]] = {}  # parent -> nodes given it (ordered)
         self._lookups: dict[str, int] = {}
         self._column_tables: dict[str, dict[int, Any]] = {}
+        self._settings: Settings | None = None
+        self.merge_key: str | None = None
 
     # -- reading ---------------------------------------------------------------------
     def exists(self, node_id: int) -> bool:
@@ -111,6 +114,10 @@ class Draft:
     def code(self, node_id: int) -> str:
         """The node's code after the pending changes."""
         return str(self.get(node_id, "code"))
+
+    def named(self, node_id: int) -> str:
+        """The node as planners name it: ``名称（编码）`` (name first, code second)."""
+        return f"{self.get(node_id, 'name')}（{self.code(node_id)}）"
 
     def parent(self, node_id: int) -> int | None:
         """The node's parent after the pending changes."""
@@ -206,6 +213,16 @@ class Draft:
         old = as_id(self.project.workers.at[worker_id, "grid_id"])
         self._workers.setdefault("grid_id", {})[worker_id] = grid_id
         self.staffed_grids.update(g for g in (old, grid_id) if g is not None)
+
+    def set_worker_value(self, worker_id: int, column: str, value: Any) -> None:
+        """Set a worker's field (e.g. ``capacity``; use :meth:`set_worker_grid` for the grid)."""
+        if int(worker_id) not in self.project.workers.index:
+            raise EditError(f"no worker with id {worker_id}")
+        self._workers.setdefault(column, {})[int(worker_id)] = value
+
+    def set_settings(self, settings: Settings) -> None:
+        """Replace the plan's settings (e.g. a scope's own sizing)."""
+        self._settings = settings
 
     def retire(self, code: str, node_id: int) -> None:
         """Record that ``code`` named ``node_id`` and is never reused."""
@@ -348,9 +365,11 @@ class Draft:
             self._dirty = set()
 
     # -- freezing ----------------------------------------------------------------------
-    def finish(self) -> Edit:
-        """Re-dissolve, then freeze the draft into an Edit with exact before values."""
-        self.redissolve()
+    def finish(self, redissolve: bool = True) -> Edit:
+        """Re-dissolve (unless told not to: the changes are exactly the cells set), then
+        freeze the draft into an Edit with exact before values."""
+        if redissolve:
+            self.redissolve()
         project = self.project
         nodes_cells = _cells(project.nodes, self._nodes, skip=self._removed)
         building_cells = _cells(project.buildings, self._buildings)
@@ -385,6 +404,10 @@ class Draft:
             building_weights=weights,
             worker_capacity=capacity,
             warnings=tuple(collect_warnings(self)),
+            settings=None
+            if self._settings is None or self._settings == project.settings
+            else (project.settings, self._settings),
+            merge_key=self.merge_key,
         )
 
     def _added_frame(self) -> gpd.GeoDataFrame:

@@ -108,5 +108,5 @@ def draw_unit(
             draft.set_building_unit(int(buildings.index[pos]), new)
     corners_now = {tuple(c) for c in shapely.get_coordinates(unit_shape).tolist()}
     seal(draft, project, [new], corners_now)  # type: ignore[arg-type]
-    draft.label = f"绘制网格单元 {code}"
+    draft.label = f"绘制网格单元 {draft.named(new)}"
     return draft.finish()

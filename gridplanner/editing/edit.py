@@ -10,7 +10,7 @@ dtypes, row order, retired codes and id counter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -19,6 +19,7 @@ import pandas as pd
 
 from gridplanner.errors import GridPlannerError
 from gridplanner.model import Project
+from gridplanner.settings import Settings
 
 
 class EditError(GridPlannerError):
@@ -71,6 +72,9 @@ class Edit:
     the frame before the edit. ``retired`` codes are added to ``retired_codes``,
     ``unretired`` removed. ``building_weights`` (households, population) and
     ``worker_capacity`` travel with the edit so tallies update without the tables.
+    ``settings`` (before, after) replaces the plan's settings (a scope's sizing).
+    Two edits with the same ``merge_key`` in a row (typing a name) become one undo step
+    (:func:`merged`).
     """
 
     label: str
@@ -87,6 +91,8 @@ class Edit:
     building_weights: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     worker_capacity: Mapping[int, float] = field(default_factory=dict)
     warnings: tuple[EditWarning, ...] = ()
+    settings: tuple[Settings, Settings] | None = None
+    merge_key: str | None = None
 
     # -- what it does --------------------------------------------------------------
     @property
@@ -100,6 +106,7 @@ class Edit:
             or _rows(self.removed)
             or self.retired
             or self.unretired
+            or (self.settings is not None and self.settings[0] != self.settings[1])
         )
 
     @property
@@ -148,6 +155,8 @@ class Edit:
             building_weights=self.building_weights,
             worker_capacity=self.worker_capacity,
             warnings=(),
+            settings=None if self.settings is None else (self.settings[1], self.settings[0]),
+            merge_key=self.merge_key,
         )
 
     # -- applying ------------------------------------------------------------------
@@ -176,6 +185,8 @@ class Edit:
             project.retired_codes = retired
         if self.next_id != (0, 0):
             project.next_id = self.next_id[1]
+        if self.settings is not None:
+            project.settings = self.settings[1]
         return project
 
     def revert(self, project: Project) -> Project:
@@ -204,6 +215,31 @@ class Edit:
                 raise StaleEditError(
                     f"「{self.label}」 was planned on another version of the plan; plan it again"
                 )
+
+
+def merged(first: Edit, then: Edit) -> Edit | None:
+    """``first`` followed by ``then`` as one Edit, when both carry the same ``merge_key``
+    and rewrite exactly the same cells (and nothing else); else None."""
+    if first.merge_key is None or first.merge_key != then.merge_key:
+        return None
+    if any(_rows(f) for f in (first.added, first.removed, then.added, then.removed)):
+        return None
+    if first.retired or first.unretired or then.retired or then.unretired:
+        return None
+    if first.settings is not None or then.settings is not None:
+        if first.nodes or first.buildings or first.workers or then.nodes or then.buildings:
+            return None
+        if first.settings is None or then.settings is None:
+            return None
+        return replace(then, settings=(first.settings[0], then.settings[1]))
+    tables = ("nodes", "buildings", "workers")
+    out: dict[str, dict[str, Cells]] = {}
+    for table in tables:
+        a, b = getattr(first, table), getattr(then, table)
+        if set(a) != set(b) or any(a[c].ids != b[c].ids for c in a):
+            return None
+        out[table] = {c: Cells(a[c].ids, a[c].before, b[c].after) for c in a}
+    return replace(then, nodes=out["nodes"], buildings=out["buildings"], workers=out["workers"])
 
 
 def _rows(frame: pd.DataFrame | None) -> int:

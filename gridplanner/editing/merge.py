@@ -23,6 +23,7 @@ def merge_grids(project: Project, grid_ids: Iterable[int], into: int | None = No
     draft = Draft(project, "")
     grids, survivor = _members(draft, grid_ids, into, Level.GRID)
     absorbed = [g for g in grids if g != survivor]
+    names = "、".join(str(draft.get(g, "name")) for g in absorbed)
     units = [u for g in absorbed for u in draft.children(g)]
     draft.reparent(units, survivor)
     for grid in absorbed:
@@ -31,7 +32,7 @@ def merge_grids(project: Project, grid_ids: Iterable[int], into: int | None = No
         draft.retire(draft.code(grid), grid)
         draft.remove_node(grid)
     draft.mark_dirty(survivor)
-    draft.label = f"合并网格 {', '.join(draft.code(g) for g in absorbed)} → {draft.code(survivor)}"
+    draft.label = f"合并网格 {names} → {draft.named(survivor)}"
     return draft.finish()
 
 
@@ -56,14 +57,13 @@ def merge_units(project: Project, unit_ids: Iterable[int], into: int | None = No
         )
     draft.set(survivor, "geometry", parts[0])
     absorbed = [u for u in units if u != survivor]
+    names = "、".join(str(draft.get(u, "name")) for u in absorbed)
     for unit in absorbed:
         for building in draft.buildings_of(unit):
             draft.set_building_unit(building, survivor)
         draft.retire(draft.code(unit), unit)
         draft.remove_node(unit)
-    draft.label = (
-        f"合并网格单元 {', '.join(draft.code(u) for u in absorbed)} → {draft.code(survivor)}"
-    )
+    draft.label = f"合并网格单元 {names} → {draft.named(survivor)}"
     return draft.finish()
 
 

@@ -141,6 +141,6 @@ def _finish(
         raise EditError(f"{what}: no grid unit has that vertex or edge")
     check_shapes(draft, project, before, what)
     rehome_buildings(draft, project, before)
-    codes = sorted(draft.code(u) for u in before)
-    draft.label = f"{what} ({', '.join(codes)})"
+    names = [str(draft.get(u, "name")) for u in sorted(before, key=draft.code)]
+    draft.label = f"{what}（{'、'.join(names)}）"
     return draft.finish()

@@ -74,7 +74,7 @@ def split_grid(
     for worker in staff:
         draft.set_worker_grid(worker, new)
     draft.staffed_grids.update({grid, new})
-    draft.label = f"拆分网格 {code} → {new_code}"
+    draft.label = f"拆分网格 {draft.named(grid)} → {draft.named(new)}"
     return draft.finish()
 
 
@@ -128,7 +128,7 @@ def split_unit(
     known = {tuple(c) for c in shapely.get_coordinates(shape).tolist()}
     cut = {tuple(c) for p in pieces for c in shapely.get_coordinates(p).tolist()} - known
     seal(draft, project, [unit, new], cut)  # type: ignore[arg-type]
-    draft.label = f"拆分网格单元 {code} → {new_code}"
+    draft.label = f"拆分网格单元 {draft.named(unit)} → {draft.named(new)}"
     return draft.finish()
 
 

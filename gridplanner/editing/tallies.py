@@ -23,6 +23,7 @@ from gridplanner.editing.edit import Edit
 from gridplanner.levels import Level, NodeKind
 from gridplanner.model import Project
 from gridplanner.rollups import ROLLUP_COLUMNS, compute_rollups
+from gridplanner.staffing import load_figures, sizing_of_nodes
 
 _INT = ("households", "population", "buildings", "worker_count")
 
@@ -72,12 +73,14 @@ class Tallies:
             int(u): [int(h), int(p), int(n)] for u, h, p, n in sums.itertuples()
         }
         self._own_staff: dict[int, dict[int, float]] = {}
+        self._grid_of_worker: dict[int, int] = {}
         workers = project.workers
         for worker, grid, cap in zip(
             workers.index, workers["grid_id"], workers["capacity"], strict=True
         ):
             if as_id(grid) is not None:
                 self._own_staff.setdefault(int(grid), {})[int(worker)] = float(cap)
+                self._grid_of_worker[int(worker)] = int(grid)
         rollups = compute_rollups(project)
         self._rows: dict[int, list[float]] = {
             int(i): list(row)
@@ -178,10 +181,23 @@ class Tallies:
                 old_id, new_id = as_id(old), as_id(new)
                 if old_id is not None:
                     self._own_staff.get(old_id, {}).pop(worker, None)
+                    self._grid_of_worker.pop(worker, None)
                     dirty.add(old_id)
                 if new_id is not None:
                     self._own_staff.setdefault(new_id, {})[worker] = edit.worker_capacity[worker]
+                    self._grid_of_worker[worker] = new_id
                     dirty.add(new_id)
+        cells = edit.workers.get("capacity")
+        if cells is not None:
+            for worker, (_, new) in cells.changes().items():
+                grid = self._grid_of_worker.get(worker)
+                if grid is not None:
+                    self._own_staff[grid][worker] = float(new)
+                    dirty.add(grid)
+        if edit.settings is not None:
+            self._settings = edit.settings[1]
+            moved |= set(self._rows)
+            dirty |= set(self._rows)
         self._recompute(dirty, moved)
         return self.changed
 
@@ -192,14 +208,7 @@ class Tallies:
             while current is not None and current in self._rows and current not in closure:
                 closure.add(current)
                 current = self._parent.get(current)
-        retarget = self._retarget(moved) if self._settings.sizing_by_scope else set()
-        if not self._settings.sizing_by_scope:
-            default = self._settings.sizing
-            for node in moved:
-                if node in self._rows:
-                    row = self._rows[node]
-                    row[6], row[7], row[8] = default.target, default.band_min, default.band_max
-                    retarget.add(node)
+        retarget = self._retarget(moved)
         order = sorted(closure, key=lambda n: -Level(self._level[n]).depth)
         for node in order:
             row = self._rows[node]
@@ -230,11 +239,8 @@ class Tallies:
 
     def _finish_row(self, node: int) -> None:
         row = self._rows[node]
-        ratio = row[0] / row[3] if row[3] > 0 else np.nan
-        row[5] = ratio
-        row[9] = ratio / row[6] - 1.0
-        within = bool(row[7] <= ratio <= row[8]) if not math.isnan(ratio) else False
-        row[10] = within or self._kind[node] == NodeKind.DEDICATED.value
+        exempt = self._kind[node] == NodeKind.DEDICATED.value
+        row[5], row[9], row[10] = load_figures(row[0], row[3], row[6], row[7], row[8], exempt)
 
     def _retarget(self, moved: set[int]) -> set[int]:
         """Targets of moved or recoded nodes and everything below them, from their scope."""
@@ -242,16 +248,11 @@ class Tallies:
         stack = [n for n in moved if n in self._rows]
         while stack:
             node = stack.pop()
-            if node in out:
-                continue
-            out.add(node)
-            chain = []
-            current: int | None = node
-            while current is not None:
-                chain.append(self._code.get(current, ""))
-                current = self._parent.get(current)
-            sizing = self._settings.sizing_for([str(c) for c in reversed(chain)])
+            if node not in out:
+                out.add(node)
+                stack.extend(self._children.get(node, ()))
+        sizing = sizing_of_nodes(self._settings, out, self._parent, self._code)
+        for node, found in sizing.items():
             row = self._rows[node]
-            row[6], row[7], row[8] = sizing.target, sizing.band_min, sizing.band_max
-            stack.extend(self._children.get(node, ()))
+            row[6], row[7], row[8] = found.target, found.band_min, found.band_max
         return out

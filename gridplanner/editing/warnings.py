@@ -22,7 +22,7 @@ def collect_warnings(draft: Draft) -> list[EditWarning]:
     found: list[EditWarning] = []
     grids = sorted((g for g in draft.touched_grids if draft.exists(g)), key=draft.code)
     for grid in grids:
-        code = draft.code(grid)
+        code, named = draft.code(grid), draft.named(grid)
         units = draft.children(grid)
         if not units:
             found.append(
@@ -30,8 +30,8 @@ def collect_warnings(draft: Draft) -> list[EditWarning]:
                     "grid_empty",
                     grid,
                     code,
-                    f"网格 {code} 已没有网格单元",
-                    f"grid {code} has no grid units left",
+                    f"网格 {named} 已没有网格单元",
+                    f"grid {named} has no grid units left",
                 )
             )
             continue
@@ -42,34 +42,34 @@ def collect_warnings(draft: Draft) -> list[EditWarning]:
                     "grid_split",
                     grid,
                     code,
-                    f"网格 {code} 不再连成一片, 分成了 {pieces} 块",
-                    f"grid {code} is no longer one piece: it falls into {pieces} parts",
+                    f"网格 {named} 不再连成一片, 分成了 {pieces} 块",
+                    f"grid {named} is no longer one piece: it falls into {pieces} parts",
                 )
             )
     for grid in sorted((g for g in draft.staffed_grids if draft.exists(g)), key=draft.code):
         if not draft.workers_of(grid):
-            code = draft.code(grid)
+            code, named = draft.code(grid), draft.named(grid)
             found.append(
                 EditWarning(
                     "grid_without_worker",
                     grid,
                     code,
-                    f"网格 {code} 没有网格员",
-                    f"grid {code} has no worker",
+                    f"网格 {named} 没有网格员",
+                    f"grid {named} has no worker",
                 )
             )
     units = sorted((u for u in draft.touched_units if draft.exists(u)), key=draft.code)
     for unit in units:
         parent = draft.parent(unit)
         if parent is None or not draft.exists(parent) or draft.level(parent) is not Level.GRID:
-            code = draft.code(unit)
+            code, named = draft.code(unit), draft.named(unit)
             found.append(
                 EditWarning(
                     "unit_without_grid",
                     unit,
                     code,
-                    f"网格单元 {code} 不属于任何网格",
-                    f"grid unit {code} belongs to no grid",
+                    f"网格单元 {named} 不属于任何网格",
+                    f"grid unit {named} belongs to no grid",
                 )
             )
     homeless = [b for b, u in draft.pending_buildings().items() if u is None]

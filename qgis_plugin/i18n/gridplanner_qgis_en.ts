@@ -74,28 +74,6 @@ Outputs: a findings point layer (one point per finding, with severity and messag
         <translation>Balance grids</translation>
     </message>
     <message>
-        <source>把网格单元分成若干个连通的网格, 使每名网格员服务的户数尽量相等。与命令行 gridplanner partition 使用同一个核心: 相同的图层、网格数和随机种子得到相同的划分。
-
-户数字段: 每个网格单元的户数。
-网格数: 要划分的网格个数; 为 0 时按每名网格员目标户数计算 (总户数 ÷ 目标户数, 四舍五入)。
-网格员容量: 可选, 每个网格的网格员人数, 用逗号分隔 (兼职按 0.5 计), 例如 1,1,0.5; 给出时网格数等于其个数。
-现有网格字段: 可选, 每个单元现在所属的网格; 配合最少调整和锁定使用。
-锁定字段: 可选, 值为真 (1/true/是) 的单元保留在现有网格中。
-允许偏差: 相对于平均户数的允许偏差 (0.02 即 ±2%); 留空时与命令行的默认值相同。
-
-输出: 带 part 字段 (给出现有网格字段时另有 part_grid: 延续的现有网格) 的网格单元、按 part 融合的网格图层, 以及每个网格的报告表 (户数、目标、偏差、是否连通、紧凑度)。</source>
-        <translation>Groups grid units into contiguous grids so that every grid worker serves about the same number of households. Runs the same core as the command line `gridplanner partition`: the same layer, number of grids and seed give the same grouping.
-
-Households field: the households of each grid unit.
-Number of grids: how many grids to make; 0 derives it from the target households per worker (total households ÷ target, rounded).
-Worker capacities: optional, the workers of each grid separated by commas (a part-timer counts 0.5), e.g. 1,1,0.5; when given, the number of grids is their count.
-Existing grid field: optional, the grid each unit belongs to today; used by minimal change and locks.
-Locked field: optional, units with a true value (1/true/yes) stay in their existing grid.
-Allowed deviation: relative to the even load (0.02 means ±2%); empty means the default of the command line.
-
-Outputs: the units with a `part` field (and, with an existing grid field, `part_grid`: the existing grid the part continues), the grids dissolved by part, and a report table per grid (households, target, deviation, contiguity, compactness).</translation>
-    </message>
-    <message>
         <source>{n} 个单元 → {k} 个网格 (在 {crs} 中量算); 最大偏差 {dev:.1%}, 可达下限 {best:.1%}; 全部连通: {contiguous}</source>
         <translation>{n} units → {k} grids (measured in {crs}); max |deviation| {dev:.1%}, best achievable {best:.1%}; all contiguous: {contiguous}</translation>
     </message>
@@ -444,6 +422,150 @@ GCJ-02: tick when the coordinates come from a Chinese web map; they are converte
     <message>
         <source>专属网格类型字段</source>
         <translation>Dedicated grid type field</translation>
+    </message>
+    <message>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>{groups} 组: {within} 组达到允许偏差, {proven} 组已证明不可达; 移动 {moved:.0f} 户; 进入户/人范围需增加网格员 {needed} 名; 写入 {out}</source>
+        <translation>{groups} groups: {within} within their tolerance, {proven} proven out of reach; {moved:.0f} households moved; workers needed to reach the band: {needed}; wrote {out}</translation>
+    </message>
+    <message>
+        <source>允许偏差 (留空: 自动)</source>
+        <translation>Tolerance (empty: automatic)</translation>
+    </message>
+    <message>
+        <source>已证明不可达的组数</source>
+        <translation>Groups proven out of reach</translation>
+    </message>
+    <message>
+        <source>平衡的组数</source>
+        <translation>Groups balanced</translation>
+    </message>
+    <message>
+        <source>待补岗位 (网格编码, 或 all)</source>
+        <translation>Vacancies (grid codes, or all)</translation>
+    </message>
+    <message>
+        <source>报告 (JSON)</source>
+        <translation>Report (JSON)</translation>
+    </message>
+    <message>
+        <source>新方案 (项目文件)</source>
+        <translation>New plan (project file)</translation>
+    </message>
+    <message>
+        <source>新方案的网格</source>
+        <translation>Grids of the new plan</translation>
+    </message>
+    <message>
+        <source>方式</source>
+        <translation>Mode</translation>
+    </message>
+    <message>
+        <source>最小变动</source>
+        <translation>Minimal change</translation>
+    </message>
+    <message>
+        <source>目标户/人 (留空: 方案设置)</source>
+        <translation>Target households per worker (empty: the plan's settings)</translation>
+    </message>
+    <message>
+        <source>移动户数</source>
+        <translation>Households moved</translation>
+    </message>
+    <message>
+        <source>网格数 (按网格数重划)</source>
+        <translation>Number of grids (redesign by count)</translation>
+    </message>
+    <message>
+        <source>范围编码 (街道、社区或综合网格)</source>
+        <translation>Scope code (street, community or comprehensive grid)</translation>
+    </message>
+    <message>
+        <source>达到允许偏差的组数</source>
+        <translation>Groups within their tolerance</translation>
+    </message>
+    <message>
+        <source>重新平衡方案</source>
+        <translation>Rebalance a plan</translation>
+    </message>
+    <message>
+        <source>锁定 (编码, 逗号分隔)</source>
+        <translation>Locked (codes, comma separated)</translation>
+    </message>
+    <message>
+        <source>需增加的网格员</source>
+        <translation>Workers needed</translation>
+    </message>
+    <message>
+        <source>网格单元 → 网格（在每个综合网格内）</source>
+        <translation>Grid units → grids (inside each comprehensive grid)</translation>
+    </message>
+    <message>
+        <source>网格 → 综合网格（在每个社区内）</source>
+        <translation>Grids → comprehensive grids (inside each community)</translation>
+    </message>
+    <message>
+        <source>保留现有网格，均衡负荷</source>
+        <translation>Keep today's grids, even out the load</translation>
+    </message>
+    <message>
+        <source>按目标户数重划</source>
+        <translation>Redesign by a target of households per worker</translation>
+    </message>
+    <message>
+        <source>按网格数重划</source>
+        <translation>Redesign by a number of grids</translation>
+    </message>
+    <message>
+        <source>把网格单元分成若干个连通的网格, 使每名网格员服务的户数尽量相等。与命令行 gridplanner partition 使用同一个核心: 相同的图层、网格数和随机种子得到相同的划分。
+
+户数字段: 每个网格单元的户数。
+网格数: 要划分的网格个数; 为 0 时按每名网格员目标户数计算 (总户数 ÷ 目标户数, 四舍五入)。
+网格员容量: 可选, 每个网格的网格员人数, 用逗号分隔 (兼职按 0.5 计), 例如 1,1,0.5; 给出时网格数等于其个数。
+现有网格字段: 可选, 每个单元现在所属的网格; 配合最少调整和锁定使用。
+锁定字段: 可选, 值为真 (1/true/是) 的单元保留在现有网格中。
+允许偏差: 相对于各网格份额的允许偏差 (0.02 即 ±2%); 留空时与命令行 gridplanner partition 的默认值相同。
+目标户数只决定网格数 (总户数 ÷ 目标, 四舍五入), 与 gridplanner balance 相同; 给出网格员容量时网格数等于其个数, 目标不再使用。
+
+输出: 带 part 字段 (给出现有网格字段时另有 part_grid: 延续的现有网格) 的网格单元、按 part 融合的网格图层, 以及每个网格的报告表 (户数、目标、偏差、是否连通、紧凑度)。</source>
+        <translation>Groups grid units into contiguous grids so that every grid worker serves about the same number of households. Runs the same core as the command line `gridplanner partition`: the same layer, number of grids and seed give the same grouping.
+
+Households field: the households of each grid unit.
+Number of grids: how many grids to make; 0 derives it from the target households per worker (total households ÷ target, rounded).
+Worker capacities: optional, the workers of each grid separated by commas (a part-timer counts 0.5), e.g. 1,1,0.5; when given, the number of grids is their count.
+Existing grid field: optional, the grid each unit belongs to today; used by minimal change and locks.
+Locked field: optional, units with a true value (1/true/yes) stay in their existing grid.
+Allowed deviation: relative to each grid's share (0.02 means ±2%); empty means the default of the command line `gridplanner partition`.
+A target of households only picks the number of grids (total households ÷ target, rounded), as in `gridplanner balance`; with worker capacities the number of grids is their count and the target is not used.
+
+Outputs: the units with a `part` field (and, with an existing grid field, `part_grid`: the existing grid the part continues), the grids dissolved by part, and a report table per grid (households, target, deviation, contiguity, compactness).</translation>
+    </message>
+    <message>
+        <source>在 gridplanner 项目中重新平衡一个范围 (街道、社区或综合网格), 与桌面程序的“重新平衡…”和命令行 gridplanner balance 使用同一个请求解析: 相同的请求和随机种子得到相同的方案。
+
+方式: 保留现有网格并按网格员均衡负荷; 按目标户数重划 (每名网格员的目标户数, 留空时用方案中该范围的设置); 按网格数重划。
+最小变动: 从现有网格出发, 尽量少移动住户。
+允许偏差: 相对于各网格份额的偏差 (0.05 即 ±5%); 留空时自动选择。
+锁定: 保持不变的网格编码, 逗号分隔。
+待补岗位: 没有网格员但要接收住户的网格编码 (all 表示全部); 其余没有网格员的网格不接收住户。
+
+输出: 新的项目文件 (原文件不变)、新方案的网格图层, 以及可选的 JSON 报告 (每组的偏差、需增加的网格员 workers_needed)。</source>
+        <translation>Rebalances one scope (street, community or comprehensive grid) of a gridplanner project, resolving the request exactly as the desktop app's "Rebalance…" and the command line `gridplanner balance` do: the same request and seed give the same plan.
+
+Mode: keep today's grids and even out the load by workers; redesign by a target of households per worker (empty: the scope's target in the plan's settings); redesign by a number of grids.
+Minimal change: start from today's grids and move as few households as possible.
+Tolerance: the deviation allowed from each grid's share (0.05 means ±5%); empty chooses automatically.
+Locked: codes of grids kept exactly as they are, comma separated.
+Vacancies: codes of grids without a worker that are to receive households (all: every such grid); other grids without a worker receive none.
+
+Outputs: a new project file (the input is not changed), the grid layer of the new plan, and an optional JSON report (each group's deviations and the workers needed, workers_needed).</translation>
     </message>
 </context>
 </TS>

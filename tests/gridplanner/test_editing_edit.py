@@ -57,7 +57,7 @@ def test_painting_a_unit_recodes_it_under_the_new_grid(tiny_project: Project) ->
         p.nodes.at[p.by_code("210283001001001"), "geometry"]
         is before.nodes.at[p.by_code("210283001001001"), "geometry"]
     )  # the comprehensive grid's outline did not change
-    assert edit.label.startswith("网格单元 " + A2)
+    assert edit.label.startswith("网格单元 和平小区 划入 ")
 
 
 def test_several_units_are_numbered_west_to_east_north_to_south(tiny_project: Project) -> None:

@@ -15,7 +15,7 @@ pytest.importorskip("qgis.core", reason="QGIS's Python bindings (python3-qgis) a
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "gridplanner_qgis"
-ALGORITHMS = ("balance", "audit", "export", "import")
+ALGORITHMS = ("balance", "balance_plan", "audit", "export", "import")
 
 
 def test_zip_holds_what_git_holds(plugin_zip: Path) -> None:

@@ -148,6 +148,7 @@ def test_edit_undo_save_and_reopen(gp_app, sample_street_path: Path, tmp_path: P
     panel.name_edit.editingFinished.emit()
     assert project.nodes.at[grid_id, "name"] == "新的网格名"
     assert "*" in window.windowTitle()
+    controller.edits.flush()  # the panels refresh once the event loop is free
     assert window.tree_panel.model.data(window.tree_panel.model.index_of(grid_id)) == "新的网格名"
     controller.undo_stack.undo()
     assert project.nodes.at[grid_id, "name"] != "新的网格名"
@@ -164,6 +165,7 @@ def test_edit_undo_save_and_reopen(gp_app, sample_street_path: Path, tmp_path: P
     panel.apply_sizing.click()
     code = str(project.nodes.at[community, "code"])
     assert project.settings.sizing_by_scope[code].target == 250
+    controller.edits.flush()
     assert controller.rollups.at[community, "target"] == 250
     assert controller.save()
     assert "*" not in window.windowTitle()

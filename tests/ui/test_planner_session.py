@@ -22,6 +22,7 @@ from gridplanner.editing.sameness import copy_plan, plan_differences
 from gridplanner.editing.topology import units_near
 from gridplanner.levels import Level
 from gridplanner.store import load_project
+from gridplanner.ui import balance_dialog
 from gridplanner.ui.edit_tools import PaintTool, ReshapeTool, SplitTool
 from gridplanner.ui.map_tools import MapEvent
 
@@ -184,8 +185,8 @@ def test_planner_session(gp_app, sample_street_path: Path, tmp_path: Path) -> No
     a_grid = next(g for g in project.level(Level.GRID).index if scope_id in project.ancestors(g))
     app.selection.set(Level.GRID, [int(a_grid)], "test")
     dialog = app.editor.balance_dialog()
-    assert dialog.scope.text() == UNBALANCED
-    assert dialog.options().processes == 1  # never fork worker processes from the app
+    assert dialog.scope_code() == UNBALANCED
+    assert balance_dialog.PROCESSES == 1  # never fork worker processes from the app
     dialog.resize(900, 900)
     dialog.show()
     dialog.start()
@@ -198,6 +199,9 @@ def test_planner_session(gp_app, sample_street_path: Path, tmp_path: Path) -> No
     assert f"达标 {within}/{len(reports)}" in dialog.message.text()
     if within < len(reports):  # the rest are proven out of reach, and the message says so
         assert "无法达标" in dialog.message.text()
+    name = project.nodes.at[scope_id, "name"]
+    assert dialog.scope.currentText().startswith(name)  # names first, codes second
+    assert dialog.groups_table.rowCount() == len(dialog.preview.result.groups)
     _grab(app, dialog, "screenshot-balance-preview.png")
     dialog.accept()
     assert stack.count() == 5
