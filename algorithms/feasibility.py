@@ -91,13 +91,14 @@ def allocate_regions(
         if k >= 0 and k not in owner:
             owner[k] = comp_of[u]
             assigned[comp_of[u]].append(k)
+    forced = set(owner)
+    loads: dict[tuple[int, int], float] = {}
     if existing is not None:  # keep parts where most of their households are
         best: dict[int, tuple[float, int]] = {}
         for u in free_units:
             k = existing[u]
             if k >= 0 and k in free_parts and k not in owner:
                 best.setdefault(k, (0.0, -1))
-        loads: dict[tuple[int, int], float] = {}
         for u in free_units:
             k = existing[u]
             if k >= 0 and k in best:
@@ -114,6 +115,17 @@ def allocate_regions(
     for ci in sorted(range(len(comps)), key=lambda c: (-households[c], c)):
         if not assigned[ci] and rest:
             assigned[ci].append(rest.pop(0))
+    # an island still without a part takes one that today's grids kept in an area with
+    # several (the one least rooted there): minimal change never strands an island
+    for ci in range(len(comps)):
+        if not assigned[ci]:
+            movable = [(loads.get((k, c), 0.0), k, c) for c in range(len(comps))
+                       if len(assigned[c]) > 1 for k in assigned[c] if k not in forced]
+            if movable:
+                _, k, donor = min(movable)
+                assigned[donor].remove(k)
+                assigned[ci].append(k)
+
     def room(c: int) -> bool:  # an area never gets more parts than it has units
         return len(assigned[c]) < len(comps[c])
 

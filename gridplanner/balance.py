@@ -31,7 +31,7 @@ from gridplanner.balance_request import (
     ResolvedBalance,
     resolve,
 )
-from gridplanner.balance_words import band_reasons, infeasible_words
+from gridplanner.balance_words import band_reasons, infeasible_words, kept_words
 from gridplanner.editing.draft import as_id
 from gridplanner.editing.edit import Edit
 from gridplanner.errors import Words
@@ -58,6 +58,7 @@ class GroupOutcome:
     skipped: Words | None = None  # nothing to balance here, and why
     kept: dict[str, Kept] = field(default_factory=dict)
     vacancies: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # code -> name (kept, vacancies)
     tolerance: float = 0.0
     tolerance_source: str = "default"
     target: float = math.nan
@@ -77,6 +78,10 @@ class GroupOutcome:
     def reasons(self) -> list[Words]:
         """Why this group misses its band, if it does: staffing, granularity, or both."""
         return band_reasons(self)
+
+    def kept_words(self) -> list[Words]:
+        """Which parents were left exactly as they were and why, and the vacancies."""
+        return kept_words(self)
 
     def to_dict(self) -> dict[str, Any]:
         staffing = self.staffing.to_dict() if self.staffing else {}
@@ -311,6 +316,7 @@ def _outcome(job: GroupJob, model: PlanModel, tallies: Any) -> GroupOutcome:
         job.group.name,
         kept={model.parents[p].code: why for p, why in job.kept.items()},
         vacancies=[model.parents[p].code for p in job.vacancies],
+        names={model.parents[p].code: model.parents[p].name for p in [*job.kept, *job.vacancies]},
         tolerance=job.tolerance,
         tolerance_source=job.tolerance_source,
         target=job.target,

@@ -234,7 +234,7 @@ def print_result(result: BalanceResult, seconds: float, lang: str = "zh") -> Non
             f"{g.max_target_deviation:>9.1%} {within:>6} {band:>8} "
             f"{g.households_moved:>8.0f} {need:>6}"
         )
-        for why in g.reasons():
+        for why in [*g.reasons(), *g.kept_words()]:
             print(f"    {why(lang)}")
     balanced = result.balanced
     reached = sum(bool(g.report and g.report.within_band) for g in balanced)

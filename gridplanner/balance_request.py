@@ -62,7 +62,7 @@ class Kept(StrEnum):
         return {
             Kept.DEDICATED: Words("专属网格", "dedicated grid"),
             Kept.LOCKED: Words("已锁定", "locked"),
-            Kept.UNSTAFFED: Words("没有网格员（不接收住户）", "no worker (receives no households)"),
+            Kept.UNSTAFFED: Words("没有网格员，不接收住户", "no worker, receives no households"),
         }[self]
 
 

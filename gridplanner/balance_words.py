@@ -27,6 +27,31 @@ def infeasible_words(error: InfeasibleError) -> Words:
     return Words(f"{zh}（{error.reason_code}）", error.message)
 
 
+def kept_words(outcome: GroupOutcome) -> list[Words]:
+    """The parents the balancer left exactly as they were (dedicated, locked, without a
+    worker), and the vacancies that received households as if a worker were coming."""
+    out: list[Words] = []
+    if outcome.kept:
+        listed = [
+            (outcome.names.get(code, code), why.words()) for code, why in outcome.kept.items()
+        ]
+        out.append(
+            Words(
+                "保持不变：" + "、".join(f"{name}（{why.zh}）" for name, why in listed),
+                "kept as they are: " + ", ".join(f"{name} ({why.en})" for name, why in listed),
+            )
+        )
+    if outcome.vacancies:
+        names = [outcome.names.get(code, code) for code in outcome.vacancies]
+        out.append(
+            Words(
+                "待补岗位（按 1 名专职网格员参与平衡）：" + "、".join(names),
+                "vacancies (balanced as one full-time worker each): " + ", ".join(names),
+            )
+        )
+    return out
+
+
 def band_reasons(outcome: GroupOutcome) -> list[Words]:
     """Why ``outcome`` misses its band, if it does. Two causes are kept apart: staffing
     (households per worker can't reach the configured band with today's workers, however

@@ -445,7 +445,7 @@ class BalanceDialog(QDialog):
             reached = t("是") if r.within_band else (t("不可达") if r.band_impossible else t("否"))
             need = g.staffing.for_band if g.staffing else 0
             in_band = "—" if g.band is None else f"{g.in_band_after}/{len(r.parts)}"
-            reasons = "；".join(w(lang) for w in g.reasons())
+            reasons = "；".join(w(lang) for w in [*g.reasons(), *g.kept_words()])
             rows.append(
                 (g.words()(lang), reached, in_band, need, round(g.households_moved), reasons)
             )
@@ -457,7 +457,9 @@ class BalanceDialog(QDialog):
         table.setRowCount(len(values))
         for row, items in enumerate(values):
             for column, value in enumerate(items):
-                table.setItem(row, column, QTableWidgetItem(str(value)))
+                item = QTableWidgetItem(str(value))
+                item.setToolTip(str(value))  # long explanations are cut in the cell
+                table.setItem(row, column, item)
         table.resizeColumnsToContents()
 
     def accept(self) -> None:

@@ -57,7 +57,7 @@ class AuditContext:
             try:
                 scope_id = project.by_code(scope)
             except ModelError as exc:
-                raise GridPlannerError(f"--scope: {exc}") from None
+                raise GridPlannerError(f"核查范围 {scope}: {exc}") from None
             keep = project.subtree(scope_id)
             nodes = nodes.loc[keep]
             area = nodes.at[scope_id, "geometry"]

@@ -165,6 +165,19 @@ def test_island_is_reported_not_merged() -> None:
     assert labels[9] != labels[0] and len(set(labels[:9].tolist())) == 1
 
 
+def test_minimal_change_never_strands_an_island() -> None:
+    """Today's parts all sit on the mainland (the island's unit had no part in this
+    group): minimal change gives the island one of them instead of failing."""
+    g = grid_graph(2, 4, extra=[shapely.box(10, 10, 11, 11)])
+    w = np.array([10] * 8 + [30])
+    existing = np.array([0, 0, 1, 1, 0, 0, 1, 1, -1])
+    solver = BalancedPartitioner(g, w, n_parts=2, existing=existing, min_change=True,
+                                 strict=False)  # fmt: skip
+    labels = solver.solve()
+    assert labels[8] not in set(labels[:8].tolist())  # the island is a part of its own
+    assert solver.report_ is not None and solver.report_.all_contiguous
+
+
 def test_locks_conflict() -> None:
     g = grid_graph(1, 5)
     w = np.full(5, 10)
