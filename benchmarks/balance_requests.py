@@ -5,12 +5,14 @@ tier) through the one resolver and balancer (:func:`gridplanner.balance.run_bala
 what the CLI, the app and QGIS call) on one scope, and prints per combination the
 groups balanced, skipped and failed, the worst deviation from the even load and from
 the planner's target, grids without a worker that gained households, workers needed,
-and the seconds.
+and the seconds. *errors* are faults; *infeasible* are groups refused with the rule
+that forbids them (e.g. locked grids cutting a unit off its grid), named in words.
 
     python benchmarks/balance_requests.py                    # generates the county
     python benchmarks/balance_requests.py --project city.gpkg --scope 210283
 
-Last line: ``combinations=… errors=… refused=… unstaffed_gained=… nonfinite=… seconds_max=…``.
+Last line: ``combinations=… errors=… infeasible=… refused=… unstaffed_gained=…
+nonfinite=… seconds_max=…``.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def main() -> None:
     print("| tier | mode | min change | locks | vacancies | groups | skipped | errors | worst vs "
           "even | worst vs target | unstaffed gained | workers needed | s |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    errors = gained_total = nonfinite = refused = 0
+    errors = gained_total = nonfinite = refused = infeasible = 0
     slowest = 0.0
     for tier, mode, min_change, locked, vacancies in combinations():
         request = BalanceRequest(
@@ -102,8 +104,10 @@ def main() -> None:
         seconds = time.perf_counter() - started
         slowest = max(slowest, seconds)
         balanced = result.balanced
-        failed = [g for g in result.groups if g.error is not None]
+        failed = [g for g in result.groups if g.error is not None and g.infeasible is None]
+        explained = [g for g in result.groups if g.infeasible is not None]
         errors += len(failed)
+        infeasible += len(explained)
         worst_even = max((g.report.max_abs_deviation for g in balanced if g.report), default=0.0)
         worst_target = max((g.max_target_deviation for g in balanced), default=0.0)
         nonfinite += sum(
@@ -126,11 +130,13 @@ def main() -> None:
             f"{needed} | {seconds:.1f} |",
             flush=True,
         )
-        for g in failed:
+        for g in [*failed, *explained]:
             assert g.error is not None
-            print(f"    error in {g.name} ({g.code}): {g.error('en')}")
+            what = "infeasible" if g.infeasible else "ERROR"
+            print(f"    {what} in {g.name} ({g.code}): {g.error('en')}")
     print(
-        f"combinations={len(combinations())} errors={errors} refused={refused} "
+        f"combinations={len(combinations())} errors={errors} infeasible={infeasible} "
+        f"refused={refused} "
         f"unstaffed_gained={gained_total} "
         f"nonfinite={nonfinite} seconds_max={slowest:.1f}"
     )

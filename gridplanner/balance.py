@@ -55,6 +55,7 @@ class GroupOutcome:
     parents: list[str] = field(default_factory=list)  # codes after, part k first
     report: PartitionReport | None = None
     error: Words | None = None
+    infeasible: str | None = None  # the rule that made the error (island, ...); None: a fault
     skipped: Words | None = None  # nothing to balance here, and why
     kept: dict[str, Kept] = field(default_factory=dict)
     vacancies: list[str] = field(default_factory=list)
@@ -90,6 +91,7 @@ class GroupOutcome:
             "name": self.name,
             "grids": self.parents,
             "error": None if self.error is None else self.error.to_dict(),
+            "infeasible": self.infeasible,
             "skipped": None if self.skipped is None else self.skipped.to_dict(),
             "kept": {c: str(k) for c, k in self.kept.items()},
             "vacancies": self.vacancies,
@@ -247,10 +249,13 @@ def _assemble(resolved: ResolvedBalance, results: dict[Any, Any], rollups: Any) 
         res = results[job.group.id]
         if res.error is not None or res.labels is None:
             error = res.error
-            outcome.error = (
-                infeasible_words(error) if isinstance(error, InfeasibleError)
-                else Words(str(error), str(error))
-            )  # fmt: skip
+            if isinstance(error, InfeasibleError):
+                names = project.nodes["name"].reindex(model.children[job.children])
+                locked = Kept.LOCKED in job.kept.values()
+                outcome.error = infeasible_words(error, names.astype(str).tolist(), locked)
+                outcome.infeasible = error.reason_code
+            else:
+                outcome.error = Words(str(error), str(error))
             continue
         outcome.report = res.report
         child_ids = model.children[job.children]

@@ -3,6 +3,7 @@ could not be balanced at all — never a command-line flag, never an algorithm's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gridplanner.algorithms import InfeasibleError
@@ -11,6 +12,15 @@ from gridplanner.errors import Words
 if TYPE_CHECKING:
     from gridplanner.balance import GroupOutcome
 
+_INFEASIBLE_EN = {
+    "island": "some units are not connected to the rest (an island) and there are not enough "
+    "grids to give it one of its own",
+    "unit_too_large": "a unit alone holds more households than a grid may",
+    "too_many_parts": "more grids are asked for than there are connected units",
+    "locks_conflict": "the locked units cannot form one connected piece",
+    "choke_point": "a unit is the only link between areas, so they can't be split evenly",
+    "bad_input": "the input data is wrong",
+}
 _INFEASIBLE_ZH = {
     "island": "有一片网格单元与其余部分不相连（孤岛），网格数不够给它单独划一个网格",
     "unit_too_large": "有网格单元的户数独自就超过了一个网格的上限",
@@ -21,10 +31,22 @@ _INFEASIBLE_ZH = {
 }
 
 
-def infeasible_words(error: InfeasibleError) -> Words:
-    """An algorithm's refusal in the planners' words."""
+def infeasible_words(
+    error: InfeasibleError, unit_names: Sequence[str] = (), locked: bool = False
+) -> Words:
+    """An algorithm's refusal in the planners' words: the rule, then the units involved
+    by name (``unit_names[i]`` for the algorithm's unit ``i``), never its indices."""
     zh = _INFEASIBLE_ZH.get(error.reason_code, "无法平衡")
-    return Words(f"{zh}（{error.reason_code}）", error.message)
+    en = _INFEASIBLE_EN.get(error.reason_code, "cannot be balanced")
+    named = [unit_names[u] for u in error.units if 0 <= u < len(unit_names)][:8]
+    if named:
+        more = len(error.units) - len(named)
+        zh += "：" + "、".join(named) + (f" 等 {len(error.units)} 个" if more > 0 else "")
+        en += ": " + ", ".join(named) + (f" and {more} more" if more > 0 else "")
+    if locked and error.reason_code in {"island", "locks_conflict"}:
+        zh += "（锁定的网格可能把它们隔开了）"
+        en += " (the locked grids may cut them off)"
+    return Words(zh, en)
 
 
 def kept_words(outcome: GroupOutcome) -> list[Words]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -21,6 +21,7 @@ import shapely
 from pyproj import Transformer
 
 from gridplanner.crs import STORAGE_CRS
+from gridplanner.editing.change import PlanChange
 from gridplanner.layers.geometry import Rings, rings_of
 from gridplanner.levels import LEVELS, Level, NodeKind
 from gridplanner.model import Project
@@ -102,30 +103,24 @@ class MapData:
         """A copy with fresh names, rollups and colours and the same geometry."""
         return replace(self, attributes=build_attributes(project, rollups, self.levels, self))
 
-    def with_levels(
-        self, project: Project, rollups: pd.DataFrame, changed: Iterable[Level]
+    def with_changes(
+        self, project: Project, rollups: pd.DataFrame, change: PlanChange
     ) -> MapData:
-        """A copy with the ``changed`` levels re-projected and fresh attributes; the other
-        levels (their geometry, index and cached paths) are shared, so an edit that
-        reshapes a few grids doesn't rebuild the whole map."""
-        changed = set(changed)
-        if not changed:
-            return self.with_attributes(project, rollups)
+        """A copy after ``change``: only the changed outlines re-projected and the changed
+        attribute rows rewritten; everything else (geometry, index, cached paths,
+        colours) is shared (:mod:`gridplanner.layers.snapshot_update`)."""
+        from gridplanner.layers.snapshot_update import with_changes
 
-        def to_local(geoms: np.ndarray) -> np.ndarray:
-            def move(coords: np.ndarray) -> np.ndarray:
-                x, y = self.from_lonlat(coords[:, 0], coords[:, 1])
-                return np.column_stack([x, y])
+        return with_changes(self, project, rollups, change)
 
-            return shapely.transform(geoms, move)
+    def project_geometries(self, geoms: np.ndarray) -> np.ndarray:
+        """CGCS2000 lon/lat geometries → local metres (vectorised)."""
 
-        levels = {
-            level: level_geometry(project, level, to_local) if level in changed else geo
-            for level, geo in self.levels.items()
-        }
-        return replace(
-            self, levels=levels, attributes=build_attributes(project, rollups, levels, self)
-        )
+        def move(coords: np.ndarray) -> np.ndarray:
+            x, y = self.from_lonlat(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
+
+        return shapely.transform(geoms, move)
 
     def for_this_thread(self) -> MapData:
         """A copy whose coordinate transformers are made on the calling thread: pyproj
@@ -152,12 +147,7 @@ class MapData:
 
     def project_geometry(self, geometry: shapely.Geometry) -> shapely.Geometry:
         """A shapely geometry in CGCS2000 lon/lat → local metres."""
-
-        def move(coords: np.ndarray) -> np.ndarray:
-            x, y = self.from_lonlat(coords[:, 0], coords[:, 1])
-            return np.column_stack([x, y])
-
-        return shapely.transform(geometry, move)
+        return self.project_geometries(np.array([geometry], dtype=object))[0]
 
     def bounds_of(self, level: Level, node_ids: list[int]) -> tuple[float, ...] | None:
         """Bounding box (local metres) of some nodes of a level, or None."""
@@ -280,7 +270,8 @@ def build_attributes(
     for level, geo in levels.items():
         ids = geo.ids
         frame = rollups.reindex(ids)
-        out["names"][level] = nodes["name"].reindex(ids).fillna("").astype(str).to_numpy()
+        names = nodes["name"].reindex(ids).fillna("").astype(str)
+        out["names"][level] = names.to_numpy(dtype=object)
         out["households"][level] = frame["households"].fillna(0).to_numpy(dtype=np.int64)
         out["workers"][level] = frame["workers"].fillna(0).to_numpy(dtype=np.float64)
         out["ratio"][level] = frame["households_per_worker"].to_numpy(dtype=np.float64)
@@ -292,19 +283,22 @@ def build_attributes(
         out["colour"][level] = (
             previous.attributes.colour[level] if kept else _greedy_colours(geo)  # type: ignore[union-attr]
         )
-    units = levels[Level.GRID_UNIT]
-    grids = levels[Level.GRID]
+    grid_row = grid_rows(nodes, levels[Level.GRID_UNIT], levels[Level.GRID])
+    return Attributes(grid_row=grid_row, **out)  # type: ignore[arg-type]
+
+
+def grid_rows(nodes: pd.DataFrame, units: LevelGeometry, grids: LevelGeometry) -> np.ndarray:
+    """For every unit (row of ``units``): the row of its grid in ``grids`` (-1: none)."""
     parents = nodes["parent_id"].reindex(units.ids)
     grid_row = np.full(len(units.ids), -1, dtype=np.int64)
     has = parents.notna().to_numpy()
-    if has.any():
+    if has.any() and len(grids.ids):
         parent_ids = parents[has].astype("int64").to_numpy()
         order = np.argsort(grids.ids)
-        pos = np.clip(np.searchsorted(grids.ids[order], parent_ids), 0, max(len(order) - 1, 0))
-        ok = grids.ids[order][pos] == parent_ids if len(order) else np.zeros(0, bool)
-        rows = np.where(ok, order[pos], -1)
-        grid_row[np.flatnonzero(has)] = rows
-    return Attributes(grid_row=grid_row, **out)  # type: ignore[arg-type]
+        pos = np.clip(np.searchsorted(grids.ids[order], parent_ids), 0, len(order) - 1)
+        ok = grids.ids[order][pos] == parent_ids
+        grid_row[np.flatnonzero(has)] = np.where(ok, order[pos], -1)
+    return grid_row
 
 
 PALETTE_SIZE = 8

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from gridplanner import editing
+from gridplanner.editing.change import PlanChange
 from gridplanner.errors import GridPlannerError
 from gridplanner.layers.snapshot import MapData, build_map_data
 from gridplanner.levels import NodeKind
@@ -53,7 +54,7 @@ class View(Protocol):
     def ask_save_changes(self) -> str: ...  # "save" | "discard" | "cancel"
     def show_project(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None: ...
     def update_attributes(
-        self, project: Project, rollups: pd.DataFrame, data: MapData, structure: bool = False
+        self, project: Project, rollups: pd.DataFrame, data: MapData, change: PlanChange
     ) -> None: ...
     def set_title(self, title: str) -> None: ...
     def set_recent(self, paths: list[str]) -> None: ...

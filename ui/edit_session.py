@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand
 
 from gridplanner.editing import Edit, EditError, Tallies
+from gridplanner.editing.change import PlanChange
 from gridplanner.editing.edit import merged
 from gridplanner.levels import Level
 from gridplanner.ui.i18n import current_language, t
@@ -77,18 +78,19 @@ class EditSession(QObject):
         self.controller = controller
         self.view = view
         self.tallies: Tallies | None = None
-        self._levels: set[Level] = set()
-        self._structure = False
+        self._change = PlanChange()  # what the edits since the last refresh changed
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.flush)
         self.last_apply_ms = 0.0
         self.last_flush_ms = 0.0
+        self.last_change = PlanChange()
 
     def reset(self) -> None:
-        """Rebuild the tallies from the plan (after opening, or an attribute change)."""
+        """Rebuild the tallies from the plan (after opening a project)."""
         project = self.controller.project
         self.tallies = None if project is None else Tallies(project)
+        self._change = PlanChange()
 
     # -- pushing -----------------------------------------------------------------------
     def push(self, edit: Edit) -> bool:
@@ -115,17 +117,12 @@ class EditSession(QObject):
         project = self.controller.project
         assert project is not None and self.tallies is not None
         started = time.perf_counter()
-        levels = _geometry_levels(project, edit)  # before: removed nodes still there
-        if forward:
-            edit.apply(project)
-            self.tallies.update(edit)
-        else:
-            edit.revert(project)
-            self.tallies.update(edit.inverse())
-        levels |= _geometry_levels(project, edit)
+        done = edit if forward else edit.inverse()
+        done.apply(project)
+        change = PlanChange.of(done)
+        change.tallies = set(self.tallies.update(done))
+        self._change.merge(change)
         self.last_apply_ms = 1000 * (time.perf_counter() - started)
-        self._levels |= levels
-        self._structure = self._structure or _restructures(edit)
         self._timer.start(0)
         messages = [w.message(current_language()) for w in edit.warnings] if forward else []
         if messages:
@@ -141,15 +138,17 @@ class EditSession(QObject):
         controller = self.controller
         if controller.project is None or controller.data is None or self.tallies is None:
             return
+        change, self._change = self._change, PlanChange()
+        if change.is_empty:
+            return
         started = time.perf_counter()
-        rollups = self.tallies.frame(controller.project.nodes.index)
+        project = controller.project
+        rollups = self.tallies.write(controller.rollups, change.tallies | change.nodes)
         controller.rollups = rollups
-        controller.data = controller.data.with_levels(controller.project, rollups, self._levels)
-        structure, self._structure, self._levels = self._structure, False, set()
-        controller.view.update_attributes(
-            controller.project, rollups, controller.data, structure=structure
-        )
+        controller.data = controller.data.with_changes(project, rollups, change)
+        controller.view.update_attributes(project, rollups, controller.data, change)
         self.last_flush_ms = 1000 * (time.perf_counter() - started)
+        self.last_change = change
         controller.projectChanged.emit()
         self.refreshed.emit()
 
@@ -157,28 +156,3 @@ class EditSession(QObject):
         """Every grid's tallies (for the tally table)."""
         assert self.tallies is not None
         return self.tallies.level_frame(Level.GRID)
-
-
-def _geometry_levels(project: object, edit: Edit) -> set[Level]:
-    """Levels whose drawn shapes the edit changes (ids looked up in the current plan)."""
-    nodes = project.nodes  # type: ignore[attr-defined]
-    ids: set[int] = set()
-    geometry = edit.nodes.get("geometry")
-    if geometry is not None:
-        ids.update(geometry.ids)
-    ids.update(edit.added_ids)
-    ids.update(edit.removed_ids)
-    present = [i for i in ids if i in nodes.index]
-    return {Level(v) for v in nodes.loc[present, "level"].unique()} if present else set()
-
-
-def _restructures(edit: Edit) -> bool:
-    """True when the tree's shape changes (nodes moved, added or removed, workers moved)."""
-    return bool(
-        edit.added_ids
-        or edit.removed_ids
-        or "parent_id" in edit.nodes
-        or "grid_id" in edit.workers
-        or "name" in edit.nodes
-        or "code" in edit.nodes
-    )

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gridplanner.editing.change import PlanChange
 from gridplanner.layers.selection import Selection
 from gridplanner.layers.snapshot import MapData
 from gridplanner.levels import Level
@@ -339,16 +340,17 @@ class MainWindow(QMainWindow):
         self.crs_label.setText(f"CGCS2000 · {data.crs}")
 
     def update_attributes(
-        self, project: Project, rollups: pd.DataFrame, data: MapData, structure: bool = False
+        self, project: Project, rollups: pd.DataFrame, data: MapData, change: PlanChange
     ) -> None:
-        if structure:
-            self.tree_panel.restructure(project, rollups)
-        else:
-            self.tree_panel.model.update_attributes(project, rollups)
+        """After edits: every panel refreshes only what ``change`` touched."""
+        self.tree_panel.apply_change(project, rollups, change)
         self.canvas.set_data(data)
-        self.show_tallies(project, rollups)
+        self.tally_panel.apply_change(project, rollups, change)
         node = self.selection.ids[0] if len(self.selection.ids) == 1 else None
-        self.properties_panel.show_node(project, node, rollups)
+        if node is not None and (node in change.nodes or node in change.tallies):
+            self.properties_panel.show_node(project, node, rollups)
+        elif node is not None and node not in project.nodes.index:
+            self.properties_panel.show_node(None, None)
 
     def show_tallies(self, project: Project, rollups: pd.DataFrame) -> None:
         grids = project.nodes.index[project.nodes["level"] == Level.GRID.value]

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gridplanner.editing.change import PlanChange
+from gridplanner.levels import Level
 from gridplanner.model import Project
 from gridplanner.ui.i18n import t
 
@@ -52,10 +54,11 @@ class TallyModel(QAbstractTableModel):
         self.ratio = np.zeros(0)
         self.deviation = np.zeros(0)
         self.in_band = np.zeros(0, dtype=bool)
+        self.rows_refreshed = 0  # rows the last incremental update refreshed (tests)
 
     def set_frame(self, project: Project, frame: pd.DataFrame) -> bool:
         """Show ``frame``; True when the rows changed (not just their values)."""
-        ids = frame.index.to_numpy(dtype=np.int64)
+        ids = frame.index.to_numpy(dtype=np.int64, copy=True)
         same_rows = np.array_equal(ids, self.ids)
         if not same_rows:
             self.beginResetModel()
@@ -63,17 +66,69 @@ class TallyModel(QAbstractTableModel):
         self.ids = ids
         self.codes = nodes["code"].reindex(ids).astype(str).tolist()
         self.names = nodes["name"].reindex(ids).astype(str).tolist()
-        self.households = frame["households"].to_numpy(dtype=float)
-        self.workers = frame["workers"].to_numpy(dtype=float)
-        self.ratio = frame["households_per_worker"].to_numpy(dtype=float)
-        self.deviation = frame["deviation"].to_numpy(dtype=float)
-        self.in_band = frame["in_band"].to_numpy(dtype=bool)
+        self.households = frame["households"].to_numpy(dtype=float, copy=True)
+        self.workers = frame["workers"].to_numpy(dtype=float, copy=True)
+        self.ratio = frame["households_per_worker"].to_numpy(dtype=float, copy=True)
+        self.deviation = frame["deviation"].to_numpy(dtype=float, copy=True)
+        self.in_band = frame["in_band"].to_numpy(dtype=bool, copy=True)
         if same_rows:
             if len(ids):
                 self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, 5))
         else:
             self.endResetModel()
         return not same_rows
+
+    def apply_change(self, project: Project, rollups: pd.DataFrame, change: PlanChange) -> None:
+        """Only the grids ``change`` touched: rows removed, appended or refreshed."""
+        nodes = project.nodes
+        touched = change.tallies | change.nodes | change.added | change.removed
+        grid = Level.GRID.value
+        present = {
+            i for i in touched
+            if i in nodes.index and nodes.at[i, "level"] == grid and i in rollups.index
+        }  # fmt: skip
+        gone = [r for r, i in enumerate(self.ids.tolist()) if i in touched and i not in present]
+        for row in reversed(gone):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self._delete_row(row)
+            self.endRemoveRows()
+        rows = {int(i): r for r, i in enumerate(self.ids.tolist()) if i in present}
+        new = sorted(present - set(rows), key=lambda i: str(nodes.at[i, "code"]))
+        if new:
+            first = len(self.ids)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._append_rows(len(new))
+            self.ids[first:] = new
+            self.endInsertRows()
+            rows.update({i: first + k for k, i in enumerate(new)})
+        self.rows_refreshed = 0
+        if not rows:
+            return
+        ids = list(rows)
+        frame = rollups.loc[ids]
+        positions = np.array([rows[i] for i in ids])
+        self.households[positions] = frame["households"].to_numpy(dtype=float)
+        self.workers[positions] = frame["workers"].to_numpy(dtype=float)
+        self.ratio[positions] = frame["households_per_worker"].to_numpy(dtype=float)
+        self.deviation[positions] = frame["deviation"].to_numpy(dtype=float)
+        self.in_band[positions] = frame["in_band"].to_numpy(dtype=bool)
+        for node, row in rows.items():
+            self.codes[row] = str(nodes.at[node, "code"])
+            self.names[row] = str(nodes.at[node, "name"])
+            self.dataChanged.emit(self.index(row, 0), self.index(row, DEVIATION_COLUMN))
+            self.rows_refreshed += 1
+
+    def _delete_row(self, row: int) -> None:
+        for name in ("ids", "households", "workers", "ratio", "deviation", "in_band"):
+            setattr(self, name, np.delete(getattr(self, name), row))
+        del self.codes[row], self.names[row]
+
+    def _append_rows(self, count: int) -> None:
+        for name in ("ids", "households", "workers", "ratio", "deviation", "in_band"):
+            array = getattr(self, name)
+            setattr(self, name, np.concatenate([array, np.zeros(count, dtype=array.dtype)]))
+        self.codes += [""] * count
+        self.names += [""] * count
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.ids)
@@ -184,6 +239,14 @@ class TallyPanel(QWidget):
     def show_tallies(self, project: Project, frame: pd.DataFrame) -> None:
         if self.model.set_frame(project, frame):
             self.view.resizeColumnToContents(0)  # reads every row: only when rows change
+
+    def apply_change(self, project: Project, rollups: pd.DataFrame, change: PlanChange) -> None:
+        """After edits: only the grids whose figures or names changed (no re-sizing)."""
+        if change.everything:
+            grids = project.nodes.index[project.nodes["level"] == Level.GRID.value]
+            self.show_tallies(project, rollups.reindex(grids))
+        else:
+            self.model.apply_change(project, rollups, change)
 
     def show_warnings(self, messages: list[str]) -> None:
         self.warning.setText("\n".join(messages))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QVBoxLayout, QWidget
 
+from gridplanner.editing.change import PlanChange
 from gridplanner.layers.selection import Selection
 from gridplanner.levels import Level
 from gridplanner.model import Project
@@ -30,6 +32,8 @@ COLUMNS = 5  # name, level, households, workers, households per worker
 #: Worker rows (under their grid) have internal id WORKER_OFFSET + worker id.
 WORKER_OFFSET = 1 << 40
 WORKER_MIME = "application/x-gridplanner-worker"
+#: Above this many nodes and workers changing place, the tree is rebuilt in one reset.
+INCREMENTAL_LIMIT = 2_000
 
 
 def is_worker(key: int) -> bool:
@@ -60,6 +64,8 @@ class HierarchyModel(QAbstractItemModel):
         self._in_band: dict[int, bool] = {}
         self._worker_names: dict[int, str] = {}
         self._worker_capacity: dict[int, float] = {}
+        self.rows_refreshed = 0  # rows the last incremental update refreshed (tests)
+        self._detached: set[int] = set()  # rows out of the view during apply_change
 
     def reset(self, project: Project, rollups: pd.DataFrame) -> None:
         """Rebuild the structure from a project (after opening or restructuring)."""
@@ -126,6 +132,163 @@ class HierarchyModel(QAbstractItemModel):
         top = self._children.get(0, [])
         if top:
             self._emit_all(QModelIndex())
+
+    def apply_change(self, project: Project, rollups: pd.DataFrame, change: PlanChange) -> bool:
+        """Bring the tree in step with ``change``: rows inserted, removed and moved only
+        where the plan changed, and a refresh emitted only for the rows whose figures,
+        names or place changed. Returns False (nothing done) when the change is too big
+        to be worth it; then :meth:`reset`."""
+        touched = change.structure | change.added | change.removed
+        if change.everything or len(touched) + len(change.workers) > INCREMENTAL_LIMIT:
+            return False
+        nodes = project.nodes
+        for node in change.nodes - change.removed:
+            if node in nodes.index:
+                self._names[node] = str(nodes.at[node, "name"])
+                self._codes[node] = str(nodes.at[node, "code"])
+                self._levels[node] = Level(nodes.at[node, "level"])
+        new_parent: dict[int, int | None] = {}
+        for node in touched:
+            if node in nodes.index:
+                parent = nodes.at[node, "parent_id"]
+                new_parent[node] = 0 if pd.isna(parent) else int(parent)
+            else:
+                new_parent[node] = None
+        workers = project.workers
+        for worker in change.workers:
+            key = WORKER_OFFSET + worker
+            grid = workers.at[worker, "grid_id"] if worker in workers.index else None
+            new_parent[key] = None if grid is None or pd.isna(grid) else int(grid)
+            if worker in workers.index:
+                self._worker_names[key] = str(workers.at[worker, "name"])
+                self._worker_capacity[key] = float(workers.at[worker, "capacity"])
+        if any(p is not None and p != 0 and p not in self._levels for p in new_parent.values()):
+            return False  # a parent the tree doesn't know (shouldn't happen): rebuild
+        plans = self._child_plans(new_parent)
+        order = sorted(plans, key=lambda p: -1 if p == 0 else self._levels[p].depth)
+        existing = [p for p in order if p == 0 or p in self._row]
+        self._detached = set()
+        silent = [p for p in order if p != 0 and p not in self._row]  # new nodes
+        for parent in existing:  # every removal first, so no row is ever in two places
+            if self._is_detached(parent):
+                silent.append(parent)
+            else:
+                self._remove_rows(parent, plans[parent])
+        for parent in silent:  # out of the view: their rows come back with them
+            self._adopt(parent, plans[parent])
+        for parent in existing:
+            if parent not in silent and not self._is_detached(parent):
+                self._insert_rows(parent, plans[parent])
+        for node, parent in new_parent.items():
+            if parent is None:
+                self._parent.pop(node, None)
+                self._row.pop(node, None)
+                self._children.pop(node, None)
+        self._set_rollup_rows(rollups, change.tallies | change.nodes)
+        self._emit_rows(change.tallies | change.nodes | set(self._worker_rows(change)))
+        return True
+
+    def _worker_rows(self, change: PlanChange) -> list[int]:
+        return [WORKER_OFFSET + w for w in change.workers if WORKER_OFFSET + w in self._row]
+
+    def _child_plans(self, new_parent: dict[int, int | None]) -> dict[int, list[int]]:
+        """The new child list of every parent a touched node leaves or joins."""
+        affected: set[int] = set()
+        for node, parent in new_parent.items():
+            old = self._parent.get(node)
+            if old is not None:
+                affected.add(old)
+            if parent is not None:
+                affected.add(parent)
+        plans: dict[int, list[int]] = {}
+        for parent in affected:
+            kids = [k for k in self._children.get(parent, []) if k not in new_parent]
+            kids += [n for n, p in new_parent.items() if p == parent]
+            plans[parent] = sorted(kids, key=self._sort_key)
+        return plans
+
+    def _sort_key(self, key: int) -> tuple[int, int, str]:
+        """Workers first (by id), then nodes by code — the order :meth:`reset` builds."""
+        return (0, key, "") if is_worker(key) else (1, 0, self._codes.get(key, ""))
+
+    def _remove_rows(self, parent: int, wanted: list[int]) -> None:
+        """Phase 1: remove the rows under ``parent`` that leave it (all of its rows when
+        the ones that stay change order), the tree still in its old state."""
+        index = self.index_of(parent) if parent else QModelIndex()
+        kids = self._children.setdefault(parent, [])
+        keep = set(wanted)
+        for row in reversed(range(len(kids))):
+            if kids[row] not in keep:
+                self.beginRemoveRows(index, row, row)
+                self._detached.add(kids.pop(row))
+                for later, moved in enumerate(kids[row:], start=row):
+                    self._row[moved] = later
+                self.endRemoveRows()
+        position = {k: i for i, k in enumerate(wanted)}
+        ranks = [position[k] for k in kids]
+        if any(a > b for a, b in itertools.pairwise(ranks)):
+            self.beginRemoveRows(index, 0, len(kids) - 1)
+            self._detached.update(kids)
+            kids.clear()
+            self.endRemoveRows()
+
+    def _adopt(self, parent: int, kids: list[int]) -> None:
+        """Set the children of a node that is not in the view (no signals)."""
+        self._children[parent] = kids
+        for row, key in enumerate(kids):
+            self._row[key] = row
+            self._parent[key] = parent
+
+    def _is_detached(self, node: int) -> bool:
+        """Whether ``node`` or an ancestor left the view in this update (and is not back)."""
+        while node:
+            if node in self._detached:
+                return True
+            node = self._parent.get(node, 0)
+        return False
+
+    def _insert_rows(self, parent: int, wanted: list[int]) -> None:
+        """Phase 2: insert the rows ``parent`` gains, each where its order puts it."""
+        index = self.index_of(parent) if parent else QModelIndex()
+        kids = self._children.setdefault(parent, [])
+        for row, key in enumerate(wanted):
+            if row < len(kids) and kids[row] == key:
+                continue
+            self._parent[key] = parent
+            self._detached.discard(key)
+            self.beginInsertRows(index, row, row)
+            kids.insert(row, key)
+            for later, moved in enumerate(kids[row:], start=row):
+                self._row[moved] = later
+            self.endInsertRows()
+
+    def _set_rollup_rows(self, rollups: pd.DataFrame, ids: set[int]) -> None:
+        present = [i for i in ids if i in rollups.index]
+        if not present:
+            return
+        rows = rollups.loc[present]
+        for node, hh, workers, ratio, in_band in zip(
+            present,
+            rows["households"].tolist(),
+            rows["workers"].tolist(),
+            rows["households_per_worker"].tolist(),
+            rows["in_band"].tolist(),
+            strict=True,
+        ):
+            self._hh[node], self._workers[node] = hh, workers
+            self._ratio[node], self._in_band[node] = ratio, in_band
+
+    def _emit_rows(self, keys: set[int]) -> None:
+        """dataChanged for exactly these rows (counted in :attr:`rows_refreshed`)."""
+        self.rows_refreshed = 0
+        for key in keys:
+            row = self._row.get(key)
+            if row is None:
+                continue
+            self.dataChanged.emit(
+                self.createIndex(row, 0, key), self.createIndex(row, COLUMNS - 1, key)
+            )
+            self.rows_refreshed += 1
 
     def _emit_all(self, parent: QModelIndex) -> None:
         rows = self.rowCount(parent)
@@ -286,8 +449,13 @@ class TreePanel(QWidget):
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, COLUMNS):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths from the font, never "resize to contents": that reads every
+        # expanded row on each refresh (tens of thousands of data() calls on a county).
+        metrics = self.view.fontMetrics()
+        for column, sample in enumerate(("", "综合网格", "1,000,000", "99.5", "户/人 9999"), 0):
+            if column:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
@@ -321,6 +489,18 @@ class TreePanel(QWidget):
         finally:
             self._syncing = False
         self._on_selection("edit")
+
+    def apply_change(self, project: Project, rollups: pd.DataFrame, change: PlanChange) -> None:
+        """After edits: only the changed rows move or refresh (a rebuild when too many)."""
+        self._syncing = True
+        try:
+            done = self.model.apply_change(project, rollups, change)
+        finally:
+            self._syncing = False
+        if not done:
+            self.restructure(project, rollups)
+        elif change.structure or change.workers:
+            self._on_selection("edit")
 
     def _on_tree_selection(self, *_: object) -> None:
         if self._syncing:

@@ -109,6 +109,25 @@ class Tallies:
         out["in_band"] = out["in_band"].astype(bool)
         return out
 
+    def write(self, frame: pd.DataFrame, ids: Iterable[int]) -> pd.DataFrame:
+        """``frame`` (rollups of the plan before) with the rows of ``ids`` brought up to
+        date: rewritten, appended when new, dropped when gone — O(len(ids)), not O(plan)."""
+        ids = set(ids)
+        frame = frame.copy(deep=False)  # copy-on-write: whoever holds the old frame keeps it
+        gone = [i for i in ids if i not in self._rows and i in frame.index]
+        if gone:
+            frame = frame.drop(index=gone)
+        present = sorted(i for i in ids if i in self._rows)
+        new = [i for i in present if i not in frame.index]
+        old = [i for i in present if i in frame.index]
+        if old:
+            values = self.frame(old)
+            for column in ROLLUP_COLUMNS:
+                frame.loc[old, column] = values[column].to_numpy()
+        if new:
+            frame = pd.concat([frame, self.frame(new)])
+        return frame
+
     def level_frame(self, level: Level) -> pd.DataFrame:
         """The tallies of one level (e.g. every grid for the tally table)."""
         return self.frame(i for i in sorted(self._rows) if self._level[i] == level.value)

@@ -257,7 +257,8 @@ def test_the_bar_target_with_minimal_change_on_the_street(
         assert g["workers_needed"] >= 0 and "max_deviation_from_target" in g
         if g["code"].startswith(understaffed_code):
             assert g["workers_needed"] >= 1
-        elif g["in_band_after"] == len(g["grids"]) and g["workers_needed"] == 0:
+        elif g["in_band_after"] == len(g["grids"]) and "unstaffed" not in g["kept"].values():
+            assert g["workers_needed"] == 0  # every grid in band: nobody is missing
             assert not any(r["en"].startswith("understaffed") for r in g["reasons"])
 
 
@@ -323,3 +324,16 @@ def test_comprehensive_grid_level_from_the_cli(
     plan = load_project(out)
     name = plan.nodes.at[plan.by_code("210283001"), "name"]
     assert plan.history[-1].summary.startswith(f"综合网格重新平衡 {name}")
+
+
+def test_refusals_name_units_not_indices() -> None:
+    from gridplanner.algorithms import InfeasibleError
+    from gridplanner.balance_words import infeasible_words
+
+    error = InfeasibleError("island", "units 3 form an island", units=[3])
+    words = infeasible_words(error, ["甲小区", "乙小区", "丙小区", "新通泰屯"], locked=True)
+    assert "新通泰屯" in words.zh and "新通泰屯" in words.en
+    assert "锁定" in words.zh and "3" not in words.en
+    many = infeasible_words(InfeasibleError("island", "x", units=range(10)), [str(i) for i in
+                            range(10)])  # fmt: skip
+    assert many.en.endswith("and 2 more") and "等 10 个" in many.zh
