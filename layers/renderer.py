@@ -232,10 +232,10 @@ def _open_path(rings: Rings) -> QPainterPath:
 
 
 def visible_buildings(data: MapData, view: MapView) -> np.ndarray:
-    """Row numbers of the buildings inside the view (STRtree query)."""
+    """Row numbers of the buildings inside the view (a sorted-x index query)."""
     if len(data.building_xy) == 0:
         return np.zeros(0, dtype=np.int64)
-    return data.building_tree.query(shapely.box(*view.extent()))
+    return data.building_index.query(view.extent())
 
 
 def _paint_buildings(painter: QPainter, data: MapData, view: MapView) -> None:

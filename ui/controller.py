@@ -12,6 +12,7 @@ import os
 import threading
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, SupportsInt
 
@@ -26,6 +27,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from gridplanner import editing
+from gridplanner.editing import Tallies
 from gridplanner.editing.change import PlanChange
 from gridplanner.errors import GridPlannerError
 from gridplanner.layers.snapshot import MapData, build_map_data
@@ -39,9 +41,22 @@ from gridplanner.ui.edit_session import EditSession
 from gridplanner.ui.history import keep_version_snapshot, record_snapshot
 from gridplanner.ui.i18n import t
 from gridplanner.ui.tasks import BackgroundTask, TaskCancelled
+from gridplanner.ui.tree_panel import TreeState, tree_state
 
 MAX_RECENT = 8
 AUTOSAVE_MS = 120_000
+
+
+@dataclass
+class Opened:
+    """A project read and prepared in the background: everything proportional to its
+    size that the window shows, so the GUI thread only swaps it in."""
+
+    project: Project
+    rollups: pd.DataFrame
+    data: MapData
+    tallies: Tallies
+    tree: TreeState
 
 
 class View(Protocol):
@@ -52,7 +67,9 @@ class View(Protocol):
     def ask_save_path(self, suggested: str) -> str | None: ...
     def ask_yes_no(self, question: str) -> bool: ...
     def ask_save_changes(self) -> str: ...  # "save" | "discard" | "cancel"
-    def show_project(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None: ...
+    def show_project(
+        self, project: Project, rollups: pd.DataFrame, data: MapData, tree: TreeState | None
+    ) -> None: ...
     def update_attributes(
         self, project: Project, rollups: pd.DataFrame, data: MapData, change: PlanChange
     ) -> None: ...
@@ -124,12 +141,16 @@ class AppController(QObject):
         steps = (t("读取方案文件…"), t("汇总户数与人员…"), t("准备地图…"))
 
         def load(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
+            # everything proportional to the plan is built here, off the GUI thread
             progress(0.0, steps[0])
             project = load_project(source)
-            progress(0.6, steps[1])
+            progress(0.55, steps[1])
             rollups = compute_rollups(project)
+            tallies = Tallies(project, rollups)
+            tree = tree_state(project, rollups)
             progress(0.7, steps[2])
-            return project, rollups, build_map_data(project, rollups)
+            data = build_map_data(project, rollups)
+            return Opened(project, rollups, data, tallies, tree)
 
         try:  # off the GUI thread (a prefecture city takes ~12 s); the window keeps painting
             loaded = self.view.run_with_progress(BackgroundTask(load), t("正在打开方案…"))
@@ -139,10 +160,10 @@ class AppController(QObject):
         except GridPlannerError as exc:
             self.view.show_error(str(exc))
             return False
-        assert isinstance(loaded, tuple)
-        project, rollups, data = loaded
-        assert isinstance(project, Project) and isinstance(data, MapData)
-        self.set_project(project, path, rollups, data.for_this_thread())
+        assert isinstance(loaded, Opened)
+        self.set_project(
+            loaded.project, path, loaded.rollups, loaded.data.for_this_thread(), loaded
+        )
         if source != path:
             self.undo_stack.resetClean()
             self.undo_stack.push(_Marker(t("从自动备份恢复")))
@@ -158,17 +179,20 @@ class AppController(QObject):
         path: Path | None,
         rollups: pd.DataFrame | None = None,
         data: MapData | None = None,
+        opened: Opened | None = None,
     ) -> None:
-        """Show ``project`` (with its rollups and map snapshot when already built)."""
+        """Show ``project`` (with its rollups, map snapshot, tallies and tree when already
+        built off the GUI thread, as :meth:`open` does)."""
         self.project, self.path = project, path
         self.undo_stack.clear()
-        self.edits.reset()
         self.rollups = compute_rollups(project) if rollups is None else rollups
+        self.edits.reset(opened.tallies if opened else None)
         self.data = build_map_data(project, self.rollups) if data is None else data
-        self.view.show_project(project, self.rollups, self.data)
+        self.view.show_project(project, self.rollups, self.data, opened.tree if opened else None)
         # The plan's many small objects are long-lived: keep the cyclic GC from rescanning
-        # them (a full collection over a county can pause the event loop ~100 ms).
-        gc.collect()
+        # them (a full collection over a county can pause the event loop ~100 ms; the
+        # young generations only take milliseconds).
+        gc.collect(1)
         gc.freeze()
         self._update_title()
         self.projectChanged.emit()

@@ -86,10 +86,12 @@ class EditSession(QObject):
         self.last_flush_ms = 0.0
         self.last_change = PlanChange()
 
-    def reset(self) -> None:
-        """Rebuild the tallies from the plan (after opening a project)."""
+    def reset(self, tallies: Tallies | None = None) -> None:
+        """Start from the plan's tallies (after opening a project; built when not given)."""
         project = self.controller.project
-        self.tallies = None if project is None else Tallies(project)
+        if tallies is None and project is not None:
+            tallies = Tallies(project, self.controller.rollups)
+        self.tallies = tallies
         self._change = PlanChange()
 
     # -- pushing -----------------------------------------------------------------------

@@ -36,7 +36,7 @@ from gridplanner.ui.layer_panel import LayerPanel, LegendPanel
 from gridplanner.ui.properties_panel import PropertiesPanel
 from gridplanner.ui.tally_panel import TallyPanel
 from gridplanner.ui.tasks import BackgroundTask, TaskCancelled
-from gridplanner.ui.tree_panel import TreePanel
+from gridplanner.ui.tree_panel import TreePanel, TreeState
 
 FILTER = "GeoPackage (*.gpkg)"
 
@@ -330,9 +330,11 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Discard: "discard",
         }.get(answer, "cancel")
 
-    def show_project(self, project: Project, rollups: pd.DataFrame, data: MapData) -> None:
+    def show_project(
+        self, project: Project, rollups: pd.DataFrame, data: MapData, tree: TreeState | None = None
+    ) -> None:
         self.selection.clear("app")
-        self.tree_panel.set_project(project, rollups)
+        self.tree_panel.set_project(project, rollups, tree)
         self.canvas.set_data(data, fit=True)
         self.show_tallies(project, rollups)
         self.tally_panel.show_warnings([])

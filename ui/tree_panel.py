@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,75 @@ def is_worker(key: int) -> bool:
     return key >= WORKER_OFFSET
 
 
+@dataclass
+class TreeState:
+    """Everything the tree model shows, as plain dicts (built on any thread)."""
+
+    children: dict[int, list[int]]
+    parent: dict[int, int]
+    row: dict[int, int]
+    names: dict[int, str]
+    codes: dict[int, str]
+    levels: dict[int, Level]
+    worker_names: dict[int, str]
+    worker_capacity: dict[int, float]
+    households: dict[int, int]
+    workers: dict[int, float]
+    ratio: dict[int, float]
+    in_band: dict[int, bool]
+
+
+def tree_state(project: Project, rollups: pd.DataFrame) -> TreeState:
+    """The tree of ``project``: nodes by code under their parent, each grid's workers
+    first. Qt-free, so opening a project builds it in the background task."""
+    nodes = project.nodes
+    ids = nodes.index.tolist()
+    parent_ids = nodes["parent_id"].astype("Int64").fillna(0).astype("int64").tolist()
+    parent_of = dict(zip(ids, parent_ids, strict=True))
+    children: dict[int, list[int]] = {0: []}
+    parent: dict[int, int] = {}
+    for _, node_id in project.iter_tree():
+        p = parent_of[node_id]
+        children.setdefault(p, []).append(node_id)
+        parent[node_id] = p
+    worker_names: dict[int, str] = {}
+    worker_capacity: dict[int, float] = {}
+    workers = project.workers
+    staffed = workers[workers["grid_id"].notna()]
+    first_node: dict[int, int] = {}
+    for worker, grid, name, capacity in zip(
+        staffed.index.tolist(),
+        staffed["grid_id"].astype("int64").tolist(),
+        staffed["name"].astype(str).tolist(),
+        staffed["capacity"].astype(float).tolist(),
+        strict=True,
+    ):
+        if grid in parent:
+            key = WORKER_OFFSET + int(worker)
+            kids = children.setdefault(grid, [])
+            at = first_node.get(grid, 0)
+            kids.insert(at, key)
+            first_node[grid] = at + 1
+            parent[key] = grid
+            worker_names[key] = name
+            worker_capacity[key] = capacity
+    rollup_ids = rollups.index.tolist()
+    return TreeState(
+        children=children,
+        parent=parent,
+        row={k: i for kids in children.values() for i, k in enumerate(kids)},
+        names=dict(zip(ids, nodes["name"].astype(str).tolist(), strict=True)),
+        codes=dict(zip(ids, nodes["code"].astype(str).tolist(), strict=True)),
+        levels={k: Level(v) for k, v in zip(ids, nodes["level"], strict=True)},
+        worker_names=worker_names,
+        worker_capacity=worker_capacity,
+        households=dict(zip(rollup_ids, rollups["households"].tolist(), strict=True)),
+        workers=dict(zip(rollup_ids, rollups["workers"].tolist(), strict=True)),
+        ratio=dict(zip(rollup_ids, rollups["households_per_worker"].tolist(), strict=True)),
+        in_band=dict(zip(rollup_ids, rollups["in_band"].tolist(), strict=True)),
+    )
+
+
 class HierarchyModel(QAbstractItemModel):
     """A lazy tree over node ids; internal ids are the node ids (0 is the invisible root).
 
@@ -69,69 +139,17 @@ class HierarchyModel(QAbstractItemModel):
 
     def reset(self, project: Project, rollups: pd.DataFrame) -> None:
         """Rebuild the structure from a project (after opening or restructuring)."""
+        self.adopt(tree_state(project, rollups))
+
+    def adopt(self, state: TreeState) -> None:
+        """Show a prepared :class:`TreeState` (built off the GUI thread when opening)."""
         self.beginResetModel()
-        self._worker_names, self._worker_capacity = {}, {}
-        children: dict[int, list[int]] = {0: []}
-        parent: dict[int, int] = {}
-        parent_of = dict(
-            zip(
-                project.nodes.index.tolist(),
-                project.nodes["parent_id"].astype("Int64").fillna(0).astype("int64").tolist(),
-                strict=True,
-            )
-        )
-        for _, node_id in project.iter_tree():
-            p = parent_of[node_id]
-            children.setdefault(p, []).append(node_id)
-            parent[node_id] = p
-        workers = project.workers
-        staffed = workers[workers["grid_id"].notna()]
-        for worker, grid, name, capacity in zip(
-            staffed.index.tolist(),
-            staffed["grid_id"].astype("int64").tolist(),
-            staffed["name"].astype(str).tolist(),
-            staffed["capacity"].astype(float).tolist(),
-            strict=True,
-        ):
-            if grid in parent:
-                key = WORKER_OFFSET + int(worker)
-                kids = children.setdefault(grid, [])
-                kids.insert(sum(1 for k in kids if is_worker(k)), key)
-                parent[key] = grid
-                self._worker_names[key] = name
-                self._worker_capacity[key] = capacity
-        self._children, self._parent = children, parent
-        self._row = {k: i for kids in children.values() for i, k in enumerate(kids)}
-        nodes = project.nodes
-        self._names = dict(
-            zip(nodes.index.tolist(), nodes["name"].astype(str).tolist(), strict=True)
-        )
-        self._codes = dict(
-            zip(nodes.index.tolist(), nodes["code"].astype(str).tolist(), strict=True)
-        )
-        self._levels = {
-            k: Level(v) for k, v in zip(nodes.index.tolist(), nodes["level"], strict=True)
-        }
-        self._set_rollups(rollups)
+        self._children, self._parent, self._row = state.children, state.parent, state.row
+        self._names, self._codes, self._levels = state.names, state.codes, state.levels
+        self._worker_names, self._worker_capacity = state.worker_names, state.worker_capacity
+        self._hh, self._workers = state.households, state.workers
+        self._ratio, self._in_band = state.ratio, state.in_band
         self.endResetModel()
-
-    def _set_rollups(self, rollups: pd.DataFrame) -> None:
-        ids = rollups.index.tolist()
-        self._hh = dict(zip(ids, rollups["households"].tolist(), strict=True))
-        self._workers = dict(zip(ids, rollups["workers"].tolist(), strict=True))
-        self._ratio = dict(zip(ids, rollups["households_per_worker"].tolist(), strict=True))
-        self._in_band = dict(zip(ids, rollups["in_band"].tolist(), strict=True))
-
-    def update_attributes(self, project: Project, rollups: pd.DataFrame) -> None:
-        """Live rollups and names after an edit (structure unchanged)."""
-        nodes = project.nodes
-        self._names = dict(
-            zip(nodes.index.tolist(), nodes["name"].astype(str).tolist(), strict=True)
-        )
-        self._set_rollups(rollups)
-        top = self._children.get(0, [])
-        if top:
-            self._emit_all(QModelIndex())
 
     def apply_change(self, project: Project, rollups: pd.DataFrame, change: PlanChange) -> bool:
         """Bring the tree in step with ``change``: rows inserted, removed and moved only
@@ -463,9 +481,11 @@ class TreePanel(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._on_tree_selection)
         selection.changed.connect(self._on_selection)
 
-    def set_project(self, project: Project, rollups: pd.DataFrame) -> None:
+    def set_project(
+        self, project: Project, rollups: pd.DataFrame, state: TreeState | None = None
+    ) -> None:
         self._syncing = True
-        self.model.reset(project, rollups)
+        self.model.adopt(state if state is not None else tree_state(project, rollups))
         self.view.expand(self.model.index(0, 0))
         for row in range(self.model.rowCount(self.model.index(0, 0))):
             self.view.expand(self.model.index(row, 0, self.model.index(0, 0)))

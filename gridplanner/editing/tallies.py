@@ -48,7 +48,8 @@ class Tally:
 class Tallies:
     """Per-node tallies kept in step with the plan by :meth:`update`."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, rollups: pd.DataFrame | None = None) -> None:
+        """From the plan (``rollups``: its :func:`compute_rollups`, when already made)."""
         self._settings = project.settings
         nodes = project.nodes
         ids = [int(i) for i in nodes.index]
@@ -81,7 +82,7 @@ class Tallies:
             if as_id(grid) is not None:
                 self._own_staff.setdefault(int(grid), {})[int(worker)] = float(cap)
                 self._grid_of_worker[int(worker)] = int(grid)
-        rollups = compute_rollups(project)
+        rollups = compute_rollups(project) if rollups is None else rollups
         self._rows: dict[int, list[float]] = {
             int(i): list(row)
             for i, row in zip(rollups.index, rollups.itertuples(index=False), strict=True)

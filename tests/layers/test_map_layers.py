@@ -178,3 +178,15 @@ def test_xyz_basemap_fetches_in_background_and_caches(tiny_data, tmp_path: Path,
     painter.end()
     assert any((tmp_path / "cache").rglob("*.tile"))
     source.close()
+
+
+def test_point_index_finds_what_an_rtree_finds() -> None:
+    from gridplanner.layers.snapshot import PointIndex
+
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 1000, (20_000, 2))
+    index = PointIndex.of(xy)
+    tree = shapely.STRtree(shapely.points(xy))
+    for box in [(10, 10, 50, 90), (0, 0, 1000, 1000), (500, 500, 500.5, 600), (2000, 0, 3000, 1)]:
+        found = np.sort(index.query(box))
+        assert np.array_equal(found, np.sort(tree.query(shapely.box(*box))))

@@ -98,7 +98,7 @@ def street_app(gp_app: Any, sample_street_path: Path, tmp_path: Path) -> Iterato
     shutil.copy(sample_street_path, path)
     assert gp_app.controller.open(path)
     gp_app.tree_tester = QAbstractItemModelTester(gp_app.window.tree_panel.model, MODE)
-    gp_app.tally_tester = QAbstractItemModelTester(gp_app.window.tally_panel.proxy, MODE)
+    gp_app.tally_tester = QAbstractItemModelTester(gp_app.window.tally_panel.model, MODE)
     failures: list[str] = []
 
     def handler(kind: QtMsgType, context: object, message: str) -> None:
