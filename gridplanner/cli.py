@@ -124,7 +124,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_app(args: argparse.Namespace) -> int:
     try:
-        from gridplanner.ui.app import run_app  # type: ignore[import-not-found,unused-ignore]
+        from gridplanner.ui.launch import launch  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         print(
             "gridplanner: the desktop app is not built yet (see issue 'Desktop app'); "
@@ -132,7 +132,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    return int(run_app(args.project, screenshot=args.screenshot))
+    return int(launch(args.project, screenshot=args.screenshot))
 
 
 if __name__ == "__main__":

@@ -29,11 +29,10 @@ from gridplanner.layers.labels import LabelCandidate, place_and_draw
 from gridplanner.layers.snapshot import MapData
 from gridplanner.layers.style import (
     BASEMAP,
-    BUILDING_MAX_MPP,
     BUILDINGS,
     LEVEL_COLOURS,
-    LEVEL_MAX_MPP,
     LEVEL_WIDTHS,
+    OUTLINE_MIN_PX,
     REFERENCE,
     LayerState,
     Style,
@@ -51,6 +50,8 @@ REFERENCE_STYLE: dict[str, tuple[QColor, float]] = {
 BUILDING_COLOUR = QColor(120, 60, 20)
 #: A level is labelled where its features look at least this many pixels wide.
 LABEL_MIN_PX = 70.0
+#: Roads are drawn from about 1:400,000 in (rivers and the coast at every scale).
+ROADS_MAX_MPP = 100.0
 #: Levels below the street get thin (fast) outlines when a pixel covers more metres.
 WIDE_LINES_MAX_MPP = 20.0
 
@@ -116,10 +117,11 @@ def paint_map(
 ) -> bool:
     """Paint every visible layer; returns False if ``cancelled`` said stop."""
     data, view = request.data, request.view
+    scale = view.scale_denominator()
     for state in request.layers:
         if cancelled():
             return False
-        if not state.visible or state.opacity <= 0:
+        if not state.visible or state.opacity <= 0 or not state.in_scale(scale):
             continue
         painter.save()
         painter.setOpacity(state.opacity)
@@ -141,10 +143,11 @@ def paint_map(
     return True
 
 
-def level_visible(level: Level, mpp: float) -> bool:
-    """Scale-dependent visibility of a level's outlines."""
-    limit = LEVEL_MAX_MPP[level]
-    return limit == 0 or mpp <= limit
+def outlines_shown(data: MapData, level: Level, mpp: float) -> bool:
+    """Level of detail: a level's outlines are drawn where its typical feature is at least
+    :data:`OUTLINE_MIN_PX` pixels across (smaller, only its fill shows)."""
+    geo = data.levels.get(level)
+    return geo is not None and geo.typical_size / mpp >= OUTLINE_MIN_PX
 
 
 def _paint_level(
@@ -155,7 +158,8 @@ def _paint_level(
     if geo is None or len(geo.ids) == 0:
         return
     filled = state.style is not Style.LEVEL
-    if not filled and not level_visible(level, view.mpp):
+    outlines = outlines_shown(data, level, view.mpp)
+    if not filled and not outlines:
         return
     tolerance = simplify_tolerance(view.mpp)
     rings = geo.simplified(tolerance)
@@ -173,7 +177,7 @@ def _paint_level(
             path = cache.get(key, partial(_selected_path, rings, mask))
             painter.setBrush(colour)
             painter.drawPath(path)
-    if not level_visible(level, view.mpp):
+    if not outlines:
         return
     width = LEVEL_WIDTHS[level]
     if view.mpp > WIDE_LINES_MAX_MPP and level.depth >= 2:
@@ -217,6 +221,8 @@ def _paint_reference(painter: QPainter, data: MapData, view: MapView, cache: Pat
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     for kind, rings in data.reference.items():
+        if kind == "road" and view.mpp > ROADS_MAX_MPP:
+            continue  # level of detail: the road network only once zoomed in
         colour, width = REFERENCE_STYLE.get(kind, (QColor(160, 160, 160), 1.0))
         pen = QPen(colour, width)
         pen.setCosmetic(True)
@@ -239,8 +245,6 @@ def visible_buildings(data: MapData, view: MapView) -> np.ndarray:
 
 
 def _paint_buildings(painter: QPainter, data: MapData, view: MapView) -> None:
-    if view.mpp > BUILDING_MAX_MPP:
-        return
     rows = visible_buildings(data, view)
     if len(rows) == 0:
         return
@@ -273,12 +277,15 @@ def label_candidates(request: RenderRequest) -> list[LabelCandidate]:
     data, view = request.data, request.view
     attrs = data.attributes
     box = shapely.box(*view.extent())
+    scale = view.scale_denominator()
     out: list[LabelCandidate] = []
     for state in request.layers:
         level = state.level
         if level is None or not state.visible or not state.labels or level is Level.DISTRICT:
             continue
-        if not level_visible(level, view.mpp) and state.style is Style.LEVEL:
+        if not state.in_scale(scale):
+            continue
+        if state.style is Style.LEVEL and not outlines_shown(data, level, view.mpp):
             continue
         geo = data.levels.get(level)
         if geo is None or len(geo.ids) == 0:

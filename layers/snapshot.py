@@ -14,6 +14,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,11 @@ class LevelGeometry:
     version: int = field(default_factory=lambda: next(_versions))
     _simplified: dict[float, Rings] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @cached_property
+    def typical_size(self) -> float:
+        """The median feature's size in metres (level of detail decisions)."""
+        return float(np.median(self.size)) if len(self.size) else 0.0
 
     def row_of(self, node_ids: np.ndarray | list[int]) -> np.ndarray:
         """Row numbers of ``node_ids`` (ids absent from the level are dropped)."""

@@ -141,7 +141,7 @@ def updated_attributes(
         for key in ("names", "households", "workers", "ratio", "deviation", "dedicated"):
             out[key][level] = np.empty(len(geo.ids), dtype=getattr(old, key)[level].dtype)
         _write_rows(out, level, geo.ids, everything, nodes, rollups)
-        out["colour"][level] = stable_colours(before, old.colour[level], geo)
+        out["colour"][level] = stable_colours(before, old.colour[level], geo, change.geometry)
     if change.structure or any(levels[lv] is not data.levels[lv] for lv in levels):
         grid_row = grid_rows(nodes, levels[Level.GRID_UNIT], levels[Level.GRID])
     else:
@@ -173,24 +173,28 @@ def _write_rows(
         out[key][level] = array
 
 
-def stable_colours(before: LevelGeometry, colours: np.ndarray, after: LevelGeometry) -> np.ndarray:
-    """Colours for ``after``: every feature that was in ``before`` keeps its colour (by
-    id); the others get the first palette colour none of their neighbours has."""
+def stable_colours(
+    before: LevelGeometry, colours: np.ndarray, after: LevelGeometry, reshaped: Iterable[int] = ()
+) -> np.ndarray:
+    """Colours for ``after``, keyed by id: every feature keeps its colour, except that a
+    new feature, or a ``reshaped`` one that now touches a neighbour of its colour, gets
+    the first palette colour none of its neighbours has (re-solved only there)."""
     out = np.full(len(after.ids), -1, dtype=np.int64)
     if len(before.ids):
         order = np.argsort(before.ids)
         pos = np.clip(np.searchsorted(before.ids[order], after.ids), 0, len(order) - 1)
         known = before.ids[order][pos] == after.ids
         out[known] = colours[order[pos[known]]]
-    fresh = np.flatnonzero(out < 0)
-    if len(fresh) == 0:
+    check = np.union1d(np.flatnonzero(out < 0), after.row_of(np.fromiter(reshaped, np.int64)))
+    if len(check) == 0:
         return out
-    left, right = after.tree.query(after.geoms[fresh], predicate="intersects")
+    left, right = after.tree.query(after.geoms[check], predicate="intersects")
     neighbours: dict[int, list[int]] = {}
-    for a, b in zip(fresh[left].tolist(), right.tolist(), strict=True):
+    for a, b in zip(check[left].tolist(), right.tolist(), strict=True):
         if a != b:
             neighbours.setdefault(a, []).append(b)
-    for row in fresh.tolist():
+    for row in check.tolist():
         used = {int(out[k]) for k in neighbours.get(row, ()) if out[k] >= 0}
-        out[row] = next((c for c in range(PALETTE_SIZE) if c not in used), row % PALETTE_SIZE)
+        if out[row] < 0 or out[row] in used:
+            out[row] = next((c for c in range(PALETTE_SIZE) if c not in used), row % PALETTE_SIZE)
     return out

@@ -45,6 +45,9 @@ class LayerState:
     opacity: float = 1.0
     style: Style = Style.LEVEL
     labels: bool = True
+    #: Scale-dependent visibility, as QGIS's: drawn (with its labels) only when the map
+    #: scale is 1:max_scale or larger, i.e. zoomed in at least that far (0: always).
+    max_scale: int = 0
 
     @property
     def level(self) -> Level | None:
@@ -53,21 +56,39 @@ class LayerState:
         except ValueError:
             return None
 
+    def in_scale(self, scale_denominator: float) -> bool:
+        """Whether the layer is drawn at the map scale 1:``scale_denominator``."""
+        return self.max_scale <= 0 or scale_denominator <= self.max_scale
+
+
+#: Default scale ranges (1:N, 0 = always): a prefecture city at full extent (≈1:1,000,000)
+#: shows its streets, rivers and coast; communities and the grids' colours from
+#: 1:600,000 (a county's overview is ≈1:300,000), grid units from 1:100,000, buildings
+#: from 1:15,000.
+DEFAULT_MAX_SCALE: dict[str, int] = {
+    Level.COMMUNITY.value: 600_000,
+    Level.COMPREHENSIVE_GRID.value: 300_000,
+    Level.GRID.value: 600_000,
+    Level.GRID_UNIT.value: 100_000,
+    "building": 15_000,
+}
+
 
 def default_layers() -> tuple[LayerState, ...]:
     """The layers a new window shows."""
     states = []
     for key in LAYER_KEYS:
+        scale = DEFAULT_MAX_SCALE.get(key, 0)
         if key == BASEMAP:
             states.append(LayerState(key, visible=False, labels=False))
         elif key == Level.GRID.value:
-            states.append(LayerState(key, opacity=0.55, style=Style.CATEGORICAL))
+            states.append(LayerState(key, opacity=0.55, style=Style.CATEGORICAL, max_scale=scale))
         elif key == Level.COMPREHENSIVE_GRID.value:
-            states.append(LayerState(key, visible=False))
+            states.append(LayerState(key, visible=False, max_scale=scale))
         elif key in (BUILDINGS, REFERENCE):
-            states.append(LayerState(key, labels=False))
+            states.append(LayerState(key, labels=False, max_scale=scale))
         else:
-            states.append(LayerState(key))
+            states.append(LayerState(key, max_scale=scale))
     return tuple(states)
 
 
@@ -104,17 +125,10 @@ LEVEL_WIDTHS: dict[Level, float] = {
     Level.GRID: 1.0,
     Level.GRID_UNIT: 0.6,
 }
-#: Hide a level's outlines when a pixel covers more metres than this (0: always show).
-LEVEL_MAX_MPP: dict[Level, float] = {
-    Level.DISTRICT: 0,
-    Level.STREET: 0,
-    Level.COMMUNITY: 0,
-    Level.COMPREHENSIVE_GRID: 25,
-    Level.GRID: 40,
-    Level.GRID_UNIT: 12,
-}
-#: Buildings are drawn only when zoomed in closer than this (metres per pixel).
-BUILDING_MAX_MPP = 4.0
+#: Level of detail: a level's outlines are drawn only where its typical feature (the
+#: median) is at least this many pixels across; smaller, its fill alone shows (no grey
+#: mush of outlines at small scales).
+OUTLINE_MIN_PX = 14.0
 
 CATEGORICAL_PALETTE: tuple[QColor, ...] = tuple(
     QColor(h)

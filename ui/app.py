@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QSplashScreen
 
 from gridplanner.layers.labels import LABEL_FONT_FAMILY
 from gridplanner.layers.selection import Selection
@@ -61,6 +62,10 @@ class App:
         self.window.properties_panel.show_node(
             self.controller.project, node, self.controller.rollups
         )
+
+
+#: Bump when docks or toolbars change, so an old saved layout is ignored.
+LAYOUT_VERSION = 1
 
 
 def config_dir() -> Path:
@@ -127,7 +132,9 @@ def _wire(app: App) -> None:
             window.coords_label.setText(f"{t('经度')} {lon:.6f}°  {t('纬度')} {lat:.6f}°")
 
     def view_changed() -> None:
-        window.scale_label.setText(f"{t('比例尺')} 1:{canvas.view.scale_denominator():,.0f}")
+        scale = canvas.view.scale_denominator()
+        window.scale_label.setText(f"{t('比例尺')} 1:{scale:,.0f}")
+        layer_panel.show_scale(scale)
 
     canvas.cursorMoved.connect(cursor_moved)
     canvas.viewChanged.connect(view_changed)
@@ -212,9 +219,29 @@ def _wire(app: App) -> None:
     def closing(event: QCloseEvent) -> None:
         if not controller.close():
             event.ignore()
+            return
+        save_layout(app)
 
     window.closing.connect(closing)
     assert state_of(canvas.layers, BASEMAP) is not None
+
+
+def save_layout(app: App) -> None:
+    """Remember the window's size, position and dock and toolbar layout."""
+    app.settings.setValue("window/geometry", app.window.saveGeometry())
+    app.settings.setValue("window/state", app.window.saveState(LAYOUT_VERSION))
+
+
+def restore_layout(app: App) -> bool:
+    """Put the window back as it was last closed (False when nothing is remembered)."""
+    geometry = app.settings.value("window/geometry")
+    state = app.settings.value("window/state")
+    restored = False
+    if isinstance(geometry, QByteArray | bytes) and geometry:
+        restored = app.window.restoreGeometry(QByteArray(geometry))
+    if isinstance(state, QByteArray | bytes) and state:
+        restored = app.window.restoreState(QByteArray(state), LAYOUT_VERSION) or restored
+    return restored
 
 
 def _wire_audit(app: App) -> AuditWorkflow:
@@ -244,14 +271,30 @@ def _wire_audit(app: App) -> AuditWorkflow:
     return workflow
 
 
-def run_app(project: str | None, screenshot: str | None = None) -> int:
-    """Open the window (on ``project`` if given); with ``screenshot`` save a PNG and exit."""
+def run_app(
+    project: str | None,
+    screenshot: str | None = None,
+    splash: QSplashScreen | None = None,
+    on_shown: Callable[[], None] | None = None,
+) -> int:
+    """Open the window (on ``project`` if given); with ``screenshot`` save a PNG and exit.
+    The window comes up first, with its last size and dock layout, then the project
+    opens in the background (see :mod:`gridplanner.ui.launch` for the splash)."""
     if screenshot and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     qt_app = ensure_application()
     app = create_app()
     app.window.interactive = not screenshot
-    if project and not app.controller.open(project):
+    if not screenshot:
+        restore_layout(app)
+        app.window.show()
+        if splash is not None:
+            splash.finish(app.window)
+        qt_app.processEvents()
+        if on_shown is not None:
+            on_shown()
+    opened = not project or app.controller.open(project)  # a failure names itself
+    if screenshot and not opened:
         return 2
     app.window.show()
     if screenshot:

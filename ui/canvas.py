@@ -43,7 +43,6 @@ from gridplanner.layers.renderer import (
     BACKGROUND,
     PathCache,
     RenderRequest,
-    level_visible,
     selection_path,
 )
 from gridplanner.layers.selection import Selection
@@ -351,9 +350,8 @@ class MapCanvas(QWidget):
         lines = []
         attrs = self.data.attributes
         for level in reversed(LEVELS):
-            if not state_of(self.layers, level.value).visible and not level_visible(
-                level, self.view.mpp
-            ):
+            state = state_of(self.layers, level.value)
+            if not (state.visible and state.in_scale(self.view.scale_denominator())):
                 continue
             for node_id in self.data.hit(level, event.x, event.y, 0.0)[:1]:
                 found.append((level, node_id))

@@ -62,6 +62,11 @@ def swatch(fill: QColor | None, line: QColor | None = None, dot: bool = False) -
     return QIcon(pixmap)
 
 
+#: Scale thresholds offered for a layer's visibility (1:N; 0 = always shown).
+SCALE_CHOICES = (0, 5_000, 10_000, 15_000, 25_000, 50_000, 100_000, 250_000, 300_000,
+                 600_000, 1_000_000, 1_500_000, 2_500_000)  # fmt: skip
+
+
 class LayerPanel(QWidget):
     layersChanged = Signal(tuple)
     activeLevelChanged = Signal(str)
@@ -69,17 +74,20 @@ class LayerPanel(QWidget):
     def __init__(self, states: tuple[LayerState, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.states = states
+        self._scale = 0.0  # the map's scale denominator, for greying hidden layers
         self.list = QListWidget()
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.style_combo = QComboBox()
+        self.scale_combo = QComboBox()  # scale-dependent visibility, as in QGIS
         self.labels = QCheckBox()
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.opacity_row, self.style_row = QLabel(), QLabel()
+        self.opacity_row, self.style_row, self.scale_row = QLabel(), QLabel(), QLabel()
         form = QFormLayout()
         form.addRow(self.opacity_row, self.opacity)
         form.addRow(self.style_row, self.style_combo)
+        form.addRow(self.scale_row, self.scale_combo)
         form.addRow("", self.labels)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)
@@ -90,6 +98,7 @@ class LayerPanel(QWidget):
         self.list.currentRowChanged.connect(self._on_current)
         self.opacity.valueChanged.connect(self._on_controls)
         self.style_combo.currentIndexChanged.connect(self._on_controls)
+        self.scale_combo.currentIndexChanged.connect(self._on_controls)
         self.labels.toggled.connect(self._on_controls)
         self.retranslate()
 
@@ -112,12 +121,27 @@ class LayerPanel(QWidget):
         self.hint.setText(t("当前图层即地图点选的层级"))
         self.style_combo.clear()
         self.style_combo.addItems([t("按层级"), t("按网格分类着色"), t("按户/人偏差分级")])
+        self.scale_row.setText(t("显示比例"))
+        self.scale_combo.setToolTip(t("放大到该比例尺或更大时才显示此图层（含标注）"))
+        self._fill_scales(0)
         self._loading = False
+        self.show_scale(self._scale)
         if current is None:
             keys = [s.key for s in self._ordered()]
             current = keys.index(Level.GRID.value)
         self.list.setCurrentRow(current)
         self._on_current(current)
+
+    def show_scale(self, scale_denominator: float) -> None:
+        """Grey the layers the current map scale hides (QGIS does the same)."""
+        self._scale = scale_denominator
+        for row, state in enumerate(self._ordered()):
+            item = self.list.item(row)
+            if item is None:
+                continue
+            shown = state.in_scale(scale_denominator)
+            item.setForeground(self.palette().text() if shown else QColor(150, 150, 150))
+            item.setToolTip("" if shown else t("当前比例尺下不显示"))
 
     def key_at(self, row: int) -> str:
         return self._ordered()[row].key
@@ -151,6 +175,7 @@ class LayerPanel(QWidget):
         self.style_combo.setEnabled(polygon)
         self.labels.setEnabled(polygon)
         self.style_combo.setCurrentIndex(list(Style).index(state.style))
+        self._fill_scales(state.max_scale)
         self.labels.setChecked(state.labels)
         self._loading = False
         if polygon:
@@ -166,8 +191,20 @@ class LayerPanel(QWidget):
             opacity=self.opacity.value() / 100.0,
             style=list(Style)[max(self.style_combo.currentIndex(), 0)],
             labels=self.labels.isChecked(),
+            max_scale=int(self.scale_combo.currentData() or 0),
         )
+        self.show_scale(self._scale)
         self.layersChanged.emit(self.states)
+
+    def _fill_scales(self, current: int) -> None:
+        """The scale choices (1:N; 0 = always), with ``current`` selected."""
+        self.scale_combo.blockSignals(True)
+        self.scale_combo.clear()
+        for scale in sorted({*SCALE_CHOICES, int(current)}):
+            text = t("始终显示") if scale == 0 else f"≥ 1:{scale:,}"
+            self.scale_combo.addItem(text, scale)
+        self.scale_combo.setCurrentIndex(self.scale_combo.findData(int(current)))
+        self.scale_combo.blockSignals(False)
 
 
 class LegendPanel(QListWidget):
