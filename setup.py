@@ -50,7 +50,8 @@ setup(
     include_package_data=False,
     install_requires=[
         "numpy>=1.26",
-        "pandas>=2.1",
+        # Copy-on-write is relied upon: an Edit's frames share their unchanged columns.
+        "pandas>=3.0",
         "shapely>=2.0",
         "pyproj>=3.6",
         "pyogrio>=0.9",
