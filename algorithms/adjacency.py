@@ -126,6 +126,20 @@ class UnitGraph:
             for u in range(self.n)
         ]
 
+    @cached_property
+    def length_neighbours(self) -> list[list[tuple[int, float]]]:
+        """Per unit: ``(neighbour, shared boundary length)``, severed edges included
+        (what a part's perimeter loses when both sides are in it)."""
+        out: list[list[tuple[int, float]]] = [[] for _ in range(self.n)]
+        for a, b, ln in (
+            (self.i, self.j, self.shared_length),
+            (self.severed_i, self.severed_j, self.severed_length),
+        ):
+            for x, y, length in zip(a.tolist(), b.tolist(), ln.tolist(), strict=True):
+                out[x].append((y, length))
+                out[y].append((x, length))
+        return out
+
     @property
     def n_edges(self) -> int:
         return len(self.i)
@@ -210,6 +224,91 @@ def _as_geometry_array(geoms: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[A
     return arr
 
 
+def repair_polygons(geoms: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Invalid polygons made valid down to their polygonal parts.
+
+    ``make_valid`` can turn a self-intersecting polygon into a GeometryCollection of
+    polygons and stray lines, whose boundary is then undefined: such a unit would get
+    no neighbours and look like an island. Here the lines and points are dropped and
+    the polygons kept (a Polygon or MultiPolygon); valid geometries pass unchanged.
+    """
+    arr = _as_geometry_array(geoms).copy()
+    present = ~shapely.is_missing(arr)
+    bad = np.flatnonzero(present & ~shapely.is_valid(arr))
+    if len(bad) == 0:
+        return arr
+    fixed = shapely.make_valid(arr[bad])
+    for k, geom in zip(bad.tolist(), fixed.tolist(), strict=True):
+        arr[k] = _polygonal(geom)
+    return arr
+
+
+def _polygonal(geom: Any) -> Any:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def attach_islands(
+    graph: UnitGraph, geoms: Sequence[Any] | npt.NDArray[Any]
+) -> tuple[UnitGraph, list[Attachment]]:
+    """Join every island (a connected piece other than the largest) to the nearest unit
+    of the rest by a virtual edge of zero shared length (it never counts as boundary),
+    repeating until the graph is connected. Returns the joined graph and what was
+    attached where, and how far."""
+    arr = _as_geometry_array(geoms)
+    attachments: list[Attachment] = []
+    g = graph
+    while True:
+        labels = g.component_labels()
+        sizes = np.bincount(labels)
+        if len(sizes) <= 1:
+            return g, attachments
+        main = int(np.argmax(sizes))
+        rest = np.flatnonzero(labels == main)
+        tree = shapely.STRtree(arr[rest])
+        new_i: list[int] = []
+        new_j: list[int] = []
+        for component in range(len(sizes)):
+            if component == main:
+                continue
+            members = np.flatnonzero(labels == component)
+            near, far = tree.query_nearest(arr[members], return_distance=True, all_matches=False)
+            best = int(np.argmin(far))
+            unit, to = int(members[near[0][best]]), int(rest[near[1][best]])
+            attachments.append(Attachment(tuple(members.tolist()), unit, to, float(far[best])))
+            new_i.append(min(unit, to))
+            new_j.append(max(unit, to))
+        g = _with_edges(g, np.array(new_i, dtype=np.int64), np.array(new_j, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An island joined to the rest: its units, the unit joined, to which, how far (m)."""
+
+    units: tuple[int, ...]
+    unit: int
+    to: int
+    distance: float
+
+
+def _with_edges(g: UnitGraph, i: IntArray, j: IntArray) -> UnitGraph:
+    return UnitGraph(
+        g.n,
+        np.concatenate([g.i, i]),
+        np.concatenate([g.j, j]),
+        np.concatenate([g.shared_length, np.zeros(len(i))]),
+        g.area,
+        g.perimeter,
+        barrier=np.concatenate([g.barrier, np.zeros(len(i), dtype=bool)]),
+        barrier_penalty=g.barrier_penalty,
+        severed_i=g.severed_i,
+        severed_j=g.severed_j,
+        severed_length=g.severed_length,
+    )
+
+
 def build_adjacency(
     geoms: Sequence[Any] | npt.NDArray[Any],
     barriers: Sequence[Any] | None = None,
@@ -239,6 +338,7 @@ def build_adjacency(
     if n and shapely.is_missing(arr).any():
         bad = np.flatnonzero(shapely.is_missing(arr))
         raise ValueError(f"units without geometry: {bad[:10].tolist()}")
+    arr = repair_polygons(arr)  # an invalid polygon must not become a false island
     area = shapely.area(arr).astype(np.float64) if n else np.zeros(0)
     perimeter = shapely.length(arr).astype(np.float64) if n else np.zeros(0)
     empty = np.zeros(0, dtype=np.int64)

@@ -20,7 +20,8 @@ EPS = 1e-12
 
 
 class MoveState:
-    """Labels, household tallies and part sizes, updated move by move."""
+    """Labels, household tallies and part sizes (and, when the objective has a shape
+    term, part areas and perimeters), updated move by move."""
 
     def __init__(self, obj: Objective, labels: Sequence[int]) -> None:
         self.obj = obj
@@ -31,11 +32,33 @@ class MoveState:
             if k >= 0:
                 self.h[k] += obj.w_list[u]
                 self.size[k] += 1
+        self.shape = obj.shape_state(self.labels)
         self.moves = 0
+
+    def delta(self, u: int, b: int) -> float:
+        """Change of the objective if ``u`` moved to ``b`` (incremental form)."""
+        return self.obj.delta(self.labels, self.h, u, b, self.shape)
+
+    def delta_form(self, u: int, a: int, b: int) -> float:
+        """Change of the form terms alone (cut length, and shape when weighted)."""
+        obj = self.obj
+        d = obj.w_compactness * obj.delta_compactness(self.labels, u, a, b)
+        if self.shape is not None:
+            d += obj.w_shape * obj.delta_shape(self.labels, self.shape, u, a, b)
+        return d
 
     def apply(self, u: int, b: int) -> None:
         a = self.labels[u]
-        wu = self.obj.w_list[u]
+        obj = self.obj
+        wu = obj.w_list[u]
+        if self.shape is not None:
+            sa, sb = obj.shared_with(self.labels, u, a, b)
+            area, perim = self.shape
+            au, pu = obj.unit_area[u], obj.unit_perimeter[u]
+            area[a] -= au
+            area[b] += au
+            perim[a] += 2.0 * sa - pu
+            perim[b] += pu - 2.0 * sb
         self.h[a] -= wu
         self.h[b] += wu
         self.size[a] -= 1
@@ -89,7 +112,7 @@ def improve(
                 continue
             best_b, best_d = -1, -EPS
             for b in cands:
-                d = obj.delta(state.labels, state.h, u, b)
+                d = state.delta(u, b)
                 if d < best_d:
                     best_b, best_d = b, d
             if best_b >= 0 and donor_stays_connected(adj, state.labels, u):
@@ -118,10 +141,10 @@ def _swap_pass(state: MoveState, movable: Sequence[bool], rng: np.random.Generat
                 continue
             if obj.w_list[u] == obj.w_list[v]:
                 continue
-            d1 = obj.delta(labels, state.h, u, b)
+            d1 = state.delta(u, b)
             saved = state.moves
             state.apply(u, b)
-            d2 = obj.delta(labels, state.h, v, a)
+            d2 = state.delta(v, a)
             if d1 + d2 < -EPS:
                 state.apply(v, a)
                 if part_connected(adj, labels, a, v, state.size[a]) and part_connected(
@@ -218,7 +241,7 @@ def anneal(
             continue
         if state.size[a] <= 1:
             continue
-        d = obj.delta(labels, state.h, u, b)
+        d = state.delta(u, b)
         if d > 0 and coins[step] >= np.exp(-d / temp):
             continue
         if not donor_stays_connected(adj, labels, u):
@@ -273,7 +296,7 @@ def compactness_polish(
             for b in _candidates(state, u, movable, active):
                 if dev(b, state.h[b] + wu) > limit:
                     continue
-                c = obj.delta_compactness(state.labels, u, a, b)
+                c = state.delta_form(u, a, b)
                 if c < best_c:
                     best_b, best_c = b, c
             if best_b >= 0 and donor_stays_connected(adj, state.labels, u):

@@ -46,12 +46,26 @@ from gridplanner.algorithms.local_search import (
     improve,
     repair_band,
 )
+from gridplanner.algorithms.metis_start import metis_labels
 from gridplanner.algorithms.objective import Objective
+from gridplanner.algorithms.refine import balance_worst_first, polish_form
 from gridplanner.algorithms.report import PartitionReport, build_report
 from gridplanner.algorithms.settle import AreaSettler, SettleLimits, relabel_in_place
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
+
+
+#: Descent passes after a multilevel start (it is compact; a few passes settle it).
+METIS_DESCENT_PASSES = 4
+#: Restarts stop once inside the band and this many in a row gained less than
+#: PLATEAU_GAIN of the objective (a compactness plateau).
+PLATEAU_RESTARTS = 2
+#: The balance after a multilevel start aims at this share of the band (the polish
+#: then spends the slack on compactness).
+AIM = 0.5
+POLISH_ROUNDS = 3
+PLATEAU_GAIN = 0.002
 
 
 class BalancedPartitioner:
@@ -108,7 +122,13 @@ class BalancedPartitioner:
         search_nodes: int = 120_000,
         search_time_limit: float = 2.0,
         compactness_polish: bool = True,
+        start: str = "tree",
+        w_shape: float = 0.0,
     ) -> None:
+        if start not in ("tree", "metis"):
+            raise ValueError(f"start must be 'tree' or 'metis', not {start!r}")
+        self.start = start
+        self.w_shape = float(w_shape)
         self.graph = graph
         self.weights = np.asarray(weights)
         self.n_parts = n_parts
@@ -226,6 +246,7 @@ class BalancedPartitioner:
             self.w_compactness,
             self.w_disruption,
             frozen_parts=sorted(frozen),
+            w_shape=self.w_shape,
         )
         movable = [locked_label[u] < 0 for u in range(g.n)]
         rng = np.random.default_rng(self.seed)
@@ -314,7 +335,9 @@ class BalancedPartitioner:
         adj = g.adjacency_lists
         locked = [k >= 0 for k in locked_label]
         n_free = sum(len(r.units) for r in regions)
-        steps = self.anneal_steps if self.anneal_steps is not None else min(10 * n_free, 20_000)
+        tree_steps = (
+            self.anneal_steps if self.anneal_steps is not None else min(10 * n_free, 20_000)
+        )
         best: list[int] | None = None
         best_val = np.inf
         best_viol = np.inf
@@ -323,6 +346,7 @@ class BalancedPartitioner:
             for u in range(g.n):
                 if existing[u] >= 0 and not obj.active[existing[u]]:
                     base[u] = int(existing[u])
+        started, plateau = time.perf_counter(), 0
         for attempt in range(self.restarts):
             self._check()
             self._progress(
@@ -330,18 +354,29 @@ class BalancedPartitioner:
                 f"balancing (attempt {attempt + 1}/{self.restarts})",
             )
             labels = list(base)
+            # A multilevel start is compact already (annealing would only undo it); when
+            # it misses the band, every other restart is a spanning-tree one instead.
+            multilevel = self.start == "metis" and (best_viol <= 1e-12 or attempt % 2 == 0)
+            steps = 0 if multilevel else tree_steps
             for r in regions:
-                recursive_tree_partition(
-                    adj,
-                    obj.w_list,
-                    r.units,
-                    r.parts,
-                    targets,
-                    locked_label,
-                    rng,
-                    labels,
-                    check=self._check,
-                )
+                start = None
+                if multilevel and not any(locked[u] for u in r.units):
+                    start = metis_labels(g, obj.w, r.units, r.parts, targets, self.seed + attempt)
+                if start is not None:
+                    for u, k in zip(r.units, start.tolist(), strict=True):
+                        labels[u] = int(k)
+                else:
+                    recursive_tree_partition(
+                        adj,
+                        obj.w_list,
+                        r.units,
+                        r.parts,
+                        targets,
+                        locked_label,
+                        rng,
+                        labels,
+                        check=self._check,
+                    )
                 if existing is not None and not any(locked[u] for u in r.units):
                     relabel_in_place(labels, existing, obj.w_list, r.units, r.parts, cap)
                 for u in r.units:
@@ -353,12 +388,23 @@ class BalancedPartitioner:
                 temp = _start_temperature(obj, state, movable, rng)
                 labels = anneal(state, movable, rng, steps, temp, temp * 1e-4, self._check)
                 state = MoveState(obj, labels)
-            improve(state, movable, rng, max_passes=self.max_iterations, check=self._check)
+            elif multilevel:  # into the band from the compact start, worst first
+                balance_worst_first(state, movable, check=self._check, aim=self.band * AIM)
+            if not multilevel:
+                improve(state, movable, rng, max_passes=self.max_iterations, check=self._check)
+            elif state.violation() > 1e-12:  # the band not reached: any improving move
+                improve(state, movable, rng, max_passes=METIS_DESCENT_PASSES, check=self._check)
             val = obj.full(state.labels)
             if val < best_val - 1e-12:
+                plateau = 0 if val < best_val - PLATEAU_GAIN * abs(best_val) else plateau + 1
                 best, best_val, best_viol = list(state.labels), val, state.violation()
-            if deadline is not None and time.perf_counter() > deadline:
-                break
+            else:
+                plateau += 1
+            now = time.perf_counter()
+            if deadline is not None and now + (now - started) / (attempt + 1) > deadline:
+                break  # another restart would not finish in time
+            if self.start == "metis" and best_viol <= 1e-12 and plateau >= PLATEAU_RESTARTS:
+                break  # inside the band and no longer getting more compact
             if attempt + 1 >= self.min_restarts and best_viol <= 1e-12:
                 break  # inside the band: more restarts only polish compactness
             if attempt + 1 == self.min_restarts and proof is not None and best is not None:
@@ -369,6 +415,12 @@ class BalancedPartitioner:
         if self.compactness_polish:
             state = MoveState(obj, best)
             compactness_polish(state, movable, rng, check=self._check)
+            if self.start == "metis":  # exchanges: the steps single moves can't take
+                for _ in range(POLISH_ROUNDS):
+                    made = polish_form(state, movable, rng, check=self._check)
+                    made += compactness_polish(state, movable, rng, check=self._check)
+                    if not made:
+                        break
             best = list(state.labels)
         return best
 
@@ -386,7 +438,7 @@ def _start_temperature(
         u, v = int(g.i[e]), int(g.j[e])
         a, b = state.labels[u], state.labels[v]
         if a != b and movable[u] and a >= 0 and b >= 0 and obj.active[a] and obj.active[b]:
-            deltas.append(abs(obj.delta(state.labels, state.h, u, b)))
+            deltas.append(abs(state.delta(u, b)))
     med = float(np.median(deltas)) if deltas else 0.0
     return med if med > 1e-9 else 1e-3
 

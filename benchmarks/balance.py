@@ -63,8 +63,16 @@ def ours(
 def ours_layer(
     graph: UnitGraph, w: np.ndarray, k: int, existing: np.ndarray, seed: int
 ) -> np.ndarray:
-    """As `gridplanner partition` runs it (band 0.02)."""
-    return ours(graph, w, k, existing, seed, band=0.02)
+    """As `gridplanner partition` runs it (see benchmarks/partition_layers.py)."""
+    from gridplanner.algorithms.defaults import PARTITION_TOLERANCE
+    from gridplanner.layer_partition import LAYER_RESTARTS, LAYER_SHAPE_WEIGHT, LAYER_TIME_BUDGET
+
+    solver = BalancedPartitioner(
+        graph, w, n_parts=k, seed=seed, strict=False, band=PARTITION_TOLERANCE, start="metis",
+        w_shape=LAYER_SHAPE_WEIGHT, restarts=LAYER_RESTARTS, min_restarts=LAYER_RESTARTS,
+        time_budget=LAYER_TIME_BUDGET,
+    )  # fmt: skip
+    return solver.solve()
 
 
 def metis(graph: UnitGraph, w: np.ndarray, k: int, existing: np.ndarray, seed: int) -> np.ndarray:
@@ -208,15 +216,16 @@ def sample_groups(size: str, seed: int) -> tuple[list[Group], object, str]:
 
 
 def min_change_rows(project: object, scope: str) -> list[str]:
-    from gridplanner.balance import BalanceOptions, balance_scope
+    from gridplanner.balance import run_balance
+    from gridplanner.balance_request import BalanceRequest
 
     out = []
-    for label, options in (
-        ("from scratch", BalanceOptions()),
-        ("--min-change", BalanceOptions(min_change=True)),
+    for label, request in (
+        ("from scratch", BalanceRequest(scope)),
+        ("--min-change", BalanceRequest(scope, min_change=True)),
     ):
         started = time.perf_counter()
-        result = balance_scope(project, scope, options)  # type: ignore[arg-type]
+        result = run_balance(project, request)  # type: ignore[arg-type]
         seconds = time.perf_counter() - started
         within = sum(1 for g in result.groups if g.report and g.report.within_band)
         out.append(

@@ -110,6 +110,16 @@ def register(sub: Any) -> None:
     part.add_argument("--crs", metavar="EPSG:N", help="CRS of a layer that has none (no .prj)")
     part.add_argument("--seed", type=int, default=0)
     part.add_argument(
+        "--islands",
+        choices=["attach", "separate"],
+        default="attach",
+        help="attach: join each island to its nearest feature (default, reported); "
+        "separate: islands need parts of their own",
+    )
+    part.add_argument(
+        "--report", metavar="FILE.json", help="also write the report (with phase times)"
+    )
+    part.add_argument(
         "--band",
         type=float,
         default=PARTITION_TOLERANCE,
@@ -289,6 +299,7 @@ def _cmd_partition(args: argparse.Namespace) -> int:
         id_field=args.id_field,
         seed=args.seed,
         band=args.band,
+        islands=args.islands,
     )
     seconds = time.perf_counter() - started
     write_layer(result.features, args.out)
@@ -302,6 +313,26 @@ def _cmd_partition(args: argparse.Namespace) -> int:
         print(
             f"{p.part:>4} {p.units:>5} {p.households:>10.0f} {p.target:>10.0f} "
             f"{p.deviation:>9.1%} {'yes' if p.contiguous else 'NO':>10}"
+        )
+    for units, unit, to, distance in result.attachments:
+        shown = ", ".join(map(str, units[:5])) + (" …" if len(units) > 5 else "")
+        print(f"island of {len(units)} ({shown}): {unit} joined to {to}, {distance:.0f} m away")
+    if result.repaired:
+        listed = ", ".join(map(str, result.repaired[:10]))
+        print(f"repaired invalid geometry (polygonal parts kept): {listed}")
+    if args.report:
+        payload = {
+            "report": r.to_dict(),
+            "metric_crs": result.metric_crs,
+            "phases": result.phases,
+            "islands": [
+                {"features": u, "joined": j, "to": t, "distance_m": d}
+                for u, j, t, d in result.attachments
+            ],
+            "repaired": result.repaired,
+        }
+        Path(args.report).write_text(
+            json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n", "utf-8"
         )
     print(
         f"{len(frame)} features → {args.parts} parts in {seconds:.2f} s "

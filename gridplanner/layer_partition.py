@@ -8,8 +8,9 @@ the input features with a ``part`` column.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,18 +27,31 @@ from gridplanner.algorithms import (
     PartitionReport,
     build_adjacency,
 )
+from gridplanner.algorithms.adjacency import Attachment, attach_islands, repair_polygons
 from gridplanner.algorithms.defaults import PARTITION_TOLERANCE
 from gridplanner.crs import gauss_kruger_epsg, require_crs
 from gridplanner.errors import CRSError, GridPlannerError
 
+#: Partitioning a layer: restarts of the multilevel start (more only while time is
+#: left), the time they may take, and the weight of Polsby-Popper in the polish.
+LAYER_RESTARTS = 6
+LAYER_TIME_BUDGET = 5.0
+LAYER_SHAPE_WEIGHT = 3.0
+
 
 @dataclass
 class LayerPartition:
-    """The features with their part and the balancer's report."""
+    """The features with their part and the balancer's report; the islands joined to
+    the rest (by feature label: the island's features, the one joined, to which, how
+    far in metres), the features whose invalid geometry was repaired, and the seconds
+    each phase took."""
 
     features: gpd.GeoDataFrame
     report: PartitionReport
     metric_crs: str
+    attachments: list[tuple[list[object], object, object, float]] = field(default_factory=list)
+    repaired: list[object] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def read_polygons(
@@ -71,14 +85,27 @@ def read_polygons(
     return frame
 
 
+#: Wider than this (degrees of longitude), one zone distorts too much: an equal-area
+#: azimuthal projection centred on the data is used instead.
+ZONE_MAX_WIDTH = 12.0
+
+
 def metric_crs_for(frame: gpd.GeoDataFrame) -> str:
-    """A CRS in metres: the data's own if projected, else a Gauss–Krüger zone or UTM."""
+    """A CRS in metres: the data's own if projected, else a Gauss–Krüger zone or UTM, or
+    for a layer spanning many zones (a whole country) a Lambert azimuthal equal-area
+    projection centred on its median point (robust to the antimeridian)."""
     crs = CRS.from_user_input(frame.crs)
     if crs.is_projected:
         return crs.to_string()
-    lon = float(frame.to_crs("EPSG:4326").geometry.union_all().centroid.x)
+    points = frame.to_crs("EPSG:4326").geometry.representative_point()
+    lon, lat = points.x.to_numpy(), points.y.to_numpy()
+    width = float(np.percentile(lon, 95) - np.percentile(lon, 5))
+    if width > ZONE_MAX_WIDTH:
+        centre_lon, centre_lat = float(np.median(lon)), float(np.median(lat))
+        return f"+proj=laea +lat_0={centre_lat:.4f} +lon_0={centre_lon:.4f} +ellps=GRS80 +units=m"
+    centre = float(np.median(lon))
     try:
-        return f"EPSG:{gauss_kruger_epsg(lon)}"
+        return f"EPSG:{gauss_kruger_epsg(centre)}"
     except CRSError:
         utm = frame.estimate_utm_crs()
         return utm.to_string()
@@ -99,6 +126,8 @@ def partition_layer(
     locked: npt.ArrayLike | None = None,
     min_change: bool = False,
     cancel: Callable[[], bool] | None = None,
+    islands: str = "attach",
+    time_budget: float = LAYER_TIME_BUDGET,
 ) -> LayerPartition:
     """Partition ``frame`` into contiguous parts balanced on ``weight_field``.
 
@@ -108,7 +137,17 @@ def partition_layer(
     a second aim beside the even load, as in the balancer. ``existing`` labels per
     feature (-1 none) enable minimal change and ``locked`` (a boolean mask) keeps
     features in their existing part.
+
+    From scratch the start is multilevel (METIS on the shared-boundary graph), then
+    balanced worst part first and polished for Polsby-Popper inside the band, restarts
+    within ``time_budget`` seconds. Invalid polygons are repaired to their polygonal
+    parts; ``islands="attach"`` joins every island to its nearest feature (reported),
+    ``"separate"`` leaves islands to parts of their own.
     """
+    if islands not in ("attach", "separate"):
+        raise GridPlannerError(f"{source}: islands must be 'attach' or 'separate'")
+    phases: dict[str, float] = {}
+    clock = time.perf_counter()
     weights = _weights(frame, weight_field, source, id_field)
     count = len(capacities) if capacities else parts
     if count < 1 or count > len(frame):
@@ -124,8 +163,16 @@ def partition_layer(
             label = frame[id_field].iloc[row] if id_field else row
             raise GridPlannerError(f"{source}: feature {label} is locked but has no existing part")
     metric = metric_crs_for(frame)
-    geoms = frame.geometry.to_crs(metric).make_valid().to_numpy()
+    raw = frame.geometry.to_crs(metric).to_numpy()
+    geoms = repair_polygons(raw)
+    labels_of = frame[id_field].tolist() if id_field else list(range(len(frame)))
+    repaired = [labels_of[k] for k in np.flatnonzero(geoms != raw)]
     graph = build_adjacency(geoms, tolerance=0.01)
+    attachments: list[Attachment] = []
+    if islands == "attach":
+        graph, attachments = attach_islands(graph, geoms)
+    phases["adjacency"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     try:
         solver = BalancedPartitioner(
             graph,
@@ -140,14 +187,24 @@ def partition_layer(
             strict=False,
             progress=progress,
             cancel=cancel,
+            start="metis",
+            w_shape=LAYER_SHAPE_WEIGHT,
+            restarts=LAYER_RESTARTS,
+            min_restarts=LAYER_RESTARTS,
+            time_budget=time_budget,
         )
         labels = solver.solve()
     except InfeasibleError as exc:
         raise GridPlannerError(f"{source}: {exc}") from exc
+    phases["partition"] = time.perf_counter() - clock
     assert solver.report_ is not None
     out = frame.copy()
     out["part"] = labels.astype(np.int64)
-    return LayerPartition(out, solver.report_, metric)
+    joined = [
+        ([labels_of[u] for u in a.units], labels_of[a.unit], labels_of[a.to], a.distance)
+        for a in attachments
+    ]
+    return LayerPartition(out, solver.report_, metric, joined, repaired, phases)
 
 
 def _weights(
