@@ -260,6 +260,10 @@ def pieces_of(adj: Sequence[Sequence[int]], labels: Sequence[int], members: list
     return out
 
 
+#: Rounds of contiguity repair (a join can cut another part, which the next round mends).
+REPAIR_ROUNDS = 12
+
+
 def repair(
     adj: Sequence[Sequence[int]],
     weights: Sequence[float],
@@ -277,7 +281,7 @@ def repair(
     locked piece is joined back by a shortest path of free units. Labels of
     parts outside ``parts`` are left untouched."""
     partset = set(parts)
-    for _ in range(4):
+    for _ in range(REPAIR_ROUNDS):
         members: dict[int, list[int]] = {k: [] for k in parts}
         for u in units:
             if labels[u] in partset:

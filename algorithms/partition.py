@@ -47,6 +47,7 @@ from gridplanner.algorithms.local_search import (
     repair_band,
 )
 from gridplanner.algorithms.metis_start import metis_labels
+from gridplanner.algorithms.metrics import part_contiguity
 from gridplanner.algorithms.objective import Objective
 from gridplanner.algorithms.refine import balance_worst_first, polish_form
 from gridplanner.algorithms.report import PartitionReport, build_report
@@ -56,6 +57,9 @@ ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
 
+#: Added to the objective of a restart whose contiguity repair failed (locks can make
+#: it fail): a contiguous plan from another restart is always preferred.
+NOT_CONTIGUOUS = 1e9
 #: Descent passes after a multilevel start (it is compact; a few passes settle it).
 METIS_DESCENT_PASSES = 4
 #: Restarts stop once inside the band and this many in a row gained less than
@@ -395,6 +399,8 @@ class BalancedPartitioner:
             elif state.violation() > 1e-12:  # the band not reached: any improving move
                 improve(state, movable, rng, max_passes=METIS_DESCENT_PASSES, check=self._check)
             val = obj.full(state.labels)
+            if not all(part_contiguity(g, np.asarray(state.labels), obj.k)):
+                val += NOT_CONTIGUOUS  # a repair that failed: any contiguous plan beats it
             if val < best_val - 1e-12:
                 plateau = 0 if val < best_val - PLATEAU_GAIN * abs(best_val) else plateau + 1
                 best, best_val, best_viol = list(state.labels), val, state.violation()

@@ -126,6 +126,11 @@ class Project:
     reference_lines: gpd.GeoDataFrame = field(default_factory=empty_reference_lines)
     retired_codes: dict[str, int] = field(default_factory=dict)  # code -> node id it named
     next_id: int = 1
+    #: The file it was loaded from or last saved to, and that file's fingerprint then
+    #: (size, mtime, inode): a save over it refuses when the file changed meanwhile.
+    origin: tuple[str, tuple[int, int, int] | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     # -- ids and lookup -------------------------------------------------------------
     def new_ids(self, count: int) -> np.ndarray:
@@ -291,6 +296,7 @@ class Project:
             reference_lines=self.reference_lines.copy(),
             retired_codes=dict(self.retired_codes),
             next_id=self.next_id,
+            origin=self.origin,
         )
 
     def counts(self) -> dict[str, int]:

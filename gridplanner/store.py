@@ -30,6 +30,12 @@ from gridplanner.model import (
     empty_nodes,
     empty_workers,
 )
+from gridplanner.project_lock import (
+    check_unchanged,
+    clean_stale_saves,
+    fingerprint,
+    project_lock,
+)
 from gridplanner.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -75,10 +81,15 @@ class GeoPackageStore:
             raise ProjectFileError(f"{path}: folder {path.parent} does not exist")
         temp = path.with_name(f".{path.stem}.saving-{uuid.uuid4().hex[:8]}.gpkg")
         try:
-            self._write_all(project, temp)
-            _fsync_file(temp)
-            os.replace(temp, path)
-            _fsync_dir(path.parent)
+            with project_lock(path):  # one writer at a time (re-entrant for callers)
+                origin = project.origin
+                if origin is not None and Path(origin[0]) == path.resolve():
+                    check_unchanged(path, origin[1])
+                self._write_all(project, temp)
+                _fsync_file(temp)
+                os.replace(temp, path)
+                _fsync_dir(path.parent)
+                project.origin = (str(path.resolve()), fingerprint(path))
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 temp.unlink()
@@ -172,8 +183,12 @@ class GeoPackageStore:
                 f"{path}: is a GeoPackage but not a gridplanner project (no {META_LAYER} "
                 "table); bring its layers in with `gridplanner import`"
             )
+        seen = fingerprint(path)
+        clean_stale_saves(path)
         try:
-            return self._read_all(path, layers)
+            project = self._read_all(path, layers)
+            project.origin = (str(path.resolve()), seen)
+            return project
         except GridPlannerError:
             raise
         except (DataSourceError, DataLayerError, OSError, KeyError, ValueError, TypeError) as exc:

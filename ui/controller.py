@@ -7,6 +7,7 @@ the undo stack, recent files — lives here.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -29,10 +30,11 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from gridplanner import editing
 from gridplanner.editing import Tallies
 from gridplanner.editing.change import PlanChange
-from gridplanner.errors import GridPlannerError
+from gridplanner.errors import GridPlannerError, ProjectFileError
 from gridplanner.layers.snapshot import MapData, build_map_data
 from gridplanner.levels import NodeKind
 from gridplanner.model import Project
+from gridplanner.project_lock import ProjectLocked, acquire, lock_path, release
 from gridplanner.rollups import compute_rollups
 from gridplanner.settings import Sizing
 from gridplanner.store import load_project, save_project
@@ -116,6 +118,8 @@ class AppController(QObject):
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
         self._autosaving = False
+        self._locked: Path | None = None  # the project whose write lock this window holds
+        self.read_only: str | None = None  # why the shown project can't be saved over
         self._autosave_thread: threading.Thread | None = None
         self._autosaved.connect(self._on_autosaved)
         self.edits = EditSession(self, view)
@@ -164,6 +168,7 @@ class AppController(QObject):
         self.set_project(
             loaded.project, path, loaded.rollups, loaded.data.for_this_thread(), loaded
         )
+        self._hold(path)
         if source != path:
             self.undo_stack.resetClean()
             self.undo_stack.push(_Marker(t("从自动备份恢复")))
@@ -220,6 +225,7 @@ class AppController(QObject):
             if old is not None and old != path:
                 self.autosaver.discard(old)
             self.path = path
+            self._hold(path)
             self.add_recent(path)
             self._update_title()
             return True
@@ -227,6 +233,11 @@ class AppController(QObject):
 
     def _write(self, path: Path) -> bool:
         assert self.project is not None
+        if self.read_only is not None and path == self.path:
+            self.view.show_error(
+                t("项目正被另一个程序编辑，不能保存到原文件；请用“另存为”") + f"\n{self.read_only}"
+            )
+            return False
         self.edits.flush()
         recorded = None
         if not self.undo_stack.isClean() or not self.project.history:
@@ -268,7 +279,28 @@ class AppController(QObject):
             return False
         self.autosave_timer.stop()
         self.wait_for_autosave(10.0)
+        self._hold(None)
         return True
+
+    # -- one writer per project ----------------------------------------------------------
+    def _hold(self, path: Path | None) -> None:
+        """Hold the write lock of the project now shown (and give back the previous
+        one's); a project another program holds opens read-only, its holder named."""
+        if self._locked is not None and self._locked != path:
+            with contextlib.suppress(KeyError):
+                release(lock_path(self._locked))
+            self._locked = None
+        self.read_only = None
+        if path is None or self._locked == path:
+            self._update_title()
+            return
+        try:
+            acquire(path)
+            self._locked = path
+        except (ProjectLocked, ProjectFileError) as exc:  # held elsewhere, or a read-only folder
+            self.read_only = str(exc)
+            self.view.show_warning(t("以只读方式打开") + f": {exc}")
+        self._update_title()
 
     def author(self) -> str:
         """Who saves: the "author" setting, else the login name."""
@@ -368,6 +400,8 @@ class AppController(QObject):
     def _update_title(self) -> None:
         name = self.path.name if self.path else (self.project.name if self.project else "")
         dirty = "" if self.undo_stack.isClean() else " *"
+        if self.read_only is not None and name:
+            dirty += f" [{t('只读')}]"
         self.view.set_title(
             f"{name}{dirty} — {t('网格化管理规划工具')}" if name else t("网格化管理规划工具")
         )

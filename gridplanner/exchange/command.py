@@ -50,6 +50,13 @@ def register(sub: Any) -> None:
     imp.add_argument("--layer", help="layer of a GeoPackage with several")
     imp.add_argument("--encoding", help="text encoding (gbk, utf-8) overriding .cpg and detection")
     imp.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for a project another program is changing (default: refuse)",
+    )
+    imp.add_argument(
         "--crs", metavar="EPSG:N", help="the data's CRS when the file lacks one (or is wrong)"
     )
     imp.add_argument("--from-gcj02", action="store_true", help="coordinates are GCJ-02 (web maps)")
@@ -125,7 +132,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         lat_field=args.lat_field,
         district_name=args.district_name,
     )
-    report = import_into(args.project, args.file, args.level, options)
+    report = import_into(args.project, args.file, args.level, options, wait=args.wait)
     for line in report.lines():
         print(line)
     return EXIT_OK

@@ -25,6 +25,7 @@ from gridplanner.exchange.problems import ImportFailed, Problem
 from gridplanner.exchange.reading import SourceTable, read_source
 from gridplanner.levels import Level
 from gridplanner.model import FULL_TIME, PART_TIME, Project
+from gridplanner.project_lock import project_lock
 from gridplanner.store import load_project, save_project
 
 #: What ``--level`` accepts.
@@ -75,17 +76,23 @@ class ImportReport:
 
 
 def import_into(
-    project_path: str | Path, source: str | Path, level: str, options: ImportOptions | None = None
+    project_path: str | Path,
+    source: str | Path,
+    level: str,
+    options: ImportOptions | None = None,
+    wait: float = 0.0,
 ) -> ImportReport:
-    """Import ``source`` into the project file (created when missing), saving atomically."""
+    """Import ``source`` into the project file (created when missing), saving atomically,
+    holding the project's lock from reading to writing (``wait`` seconds for it)."""
     path = Path(project_path)
-    project = load_project(path) if path.exists() else Project(name=path.stem)
-    updated, report = import_file(project, source, level, options)
-    updated.record_version(
-        _author(),
-        f"导入 {report.file} ({report.level}): 新增 {report.added}，更新 {report.updated}",
-    )
-    save_project(updated, path)
+    with project_lock(path, wait):
+        project = load_project(path) if path.exists() else Project(name=path.stem)
+        updated, report = import_file(project, source, level, options)
+        updated.record_version(
+            _author(),
+            f"导入 {report.file} ({report.level}): 新增 {report.added}，更新 {report.updated}",
+        )
+        save_project(updated, path)
     return report
 
 

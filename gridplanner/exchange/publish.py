@@ -21,6 +21,7 @@ from gridplanner.exchange.problems import BlockingFindings
 from gridplanner.exchange.push import Progress, PushClient, PushSettings, public_url, resolve_token
 from gridplanner.levels import Level
 from gridplanner.model import Project, Version
+from gridplanner.project_lock import project_lock
 from gridplanner.store import load_project, save_project
 
 RECEIPT_AUTHOR = "gridplanner push"
@@ -86,8 +87,25 @@ def push_project(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """Push the project at ``project_path`` to ``url``; returns the receipt (also saved)."""
+    """Push the project at ``project_path`` to ``url``; returns the receipt (also saved).
+    The project's lock is held throughout, so the receipt lands in the plan that was
+    pushed."""
     path = Path(project_path)
+    with project_lock(path):
+        return _push(path, url, allow_blocking, include_personal, settings, token, progress,
+                     cancel)  # fmt: skip
+
+
+def _push(
+    path: Path,
+    url: str,
+    allow_blocking: bool,
+    include_personal: bool,
+    settings: PushSettings | None,
+    token: str | None,
+    progress: Progress | None,
+    cancel: Callable[[], bool] | None,
+) -> dict[str, Any]:
     project = load_project(path)
     settings = settings or PushSettings()
     gate, blocking = blocking_findings(project)
