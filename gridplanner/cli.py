@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -82,6 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as exc:
         print(f"gridplanner: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # one boundary for every library error: one line, no traceback
+        if os.environ.get("GRIDPLANNER_DEBUG"):
+            raise
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        print(
+            f"gridplanner: {type(exc).__name__}: {first} (GRIDPLANNER_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -10,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
+EXIT_ERROR = 2
+#: Import problems printed before "… and N more" (all of them go to --report).
+SHOWN_PROBLEMS = 20
 FIELD_OPTIONS = (
     "code",
     "name",
@@ -49,6 +53,9 @@ def register(sub: Any) -> None:
     imp.add_argument("--lat-field", metavar="F", help="latitude column of a CSV/XLSX")
     imp.add_argument("--layer", help="layer of a GeoPackage with several")
     imp.add_argument("--encoding", help="text encoding (gbk, utf-8) overriding .cpg and detection")
+    imp.add_argument(
+        "--report", metavar="FILE.json", help="write every problem found (or what was imported)"
+    )
     imp.add_argument(
         "--wait",
         type=float,
@@ -132,9 +139,36 @@ def _cmd_import(args: argparse.Namespace) -> int:
         lat_field=args.lat_field,
         district_name=args.district_name,
     )
-    report = import_into(args.project, args.file, args.level, options, wait=args.wait)
+    from gridplanner.exchange.problems import ImportFailed
+
+    try:
+        report = import_into(args.project, args.file, args.level, options, wait=args.wait)
+    except ImportFailed as failed:
+        problems = [str(p) for p in failed.problems]
+        if args.report:
+            Path(args.report).write_text(
+                json.dumps({"imported": False, "problems": problems}, ensure_ascii=False,
+                           indent=1) + "\n", "utf-8",
+            )  # fmt: skip
+        if len(problems) == 1:
+            print(f"gridplanner: {failed}", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"gridplanner: {args.file}: {len(problems)} problems; the project was not "
+              "changed:", file=sys.stderr)  # fmt: skip
+        for problem in problems[:SHOWN_PROBLEMS]:
+            print(f"  {problem}", file=sys.stderr)
+        if len(problems) > SHOWN_PROBLEMS:
+            rest = len(problems) - SHOWN_PROBLEMS
+            where = args.report or "--report FILE.json"
+            print(f"  … and {rest} more (all of them in {where})", file=sys.stderr)
+        return EXIT_ERROR
     for line in report.lines():
         print(line)
+    if args.report:
+        Path(args.report).write_text(
+            json.dumps({"imported": True, "lines": report.lines()}, ensure_ascii=False,
+                       indent=1) + "\n", "utf-8",
+        )  # fmt: skip
     return EXIT_OK
 
 

@@ -6,8 +6,7 @@ Personal worker fields (phone) are left out unless ``include_personal`` is set.
 
 from __future__ import annotations
 
-import contextlib
-import shutil
+import io
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +15,7 @@ import pyogrio
 from openpyxl import Workbook
 
 from gridplanner.crs import STORAGE_CRS
+from gridplanner.exchange.output import file_beside, folder_beside
 from gridplanner.exchange.problems import ExchangeError
 from gridplanner.levels import LEVELS, Level
 from gridplanner.model import PERSONAL_WORKER_FIELDS, Project
@@ -148,66 +148,52 @@ def _levels(project: Project) -> list[tuple[Level, gpd.GeoDataFrame]]:
     return [(lv, table[table["level"] == lv.value]) for lv in LEVELS]
 
 
-def _fresh_folder(target: Path) -> Path:
-    if target.exists() and not target.is_dir():
-        raise ExchangeError(f"{target}: exists and is not a folder")
-    target.mkdir(exist_ok=True)
-    return target
-
-
 def _export_geojson(project: Project, target: Path) -> list[Path]:
     """One RFC 7946 FeatureCollection per level (WGS84 lon/lat, counter-clockwise rings)."""
-    folder = _fresh_folder(target)
-    written = []
-    for level, frame in _levels(project):
-        path = folder / f"{level.value}.geojson"
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        pyogrio.write_dataframe(
-            frame.reset_index(drop=True),
-            path,
-            driver="GeoJSON",
-            layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
-        )
-        written.append(path)
-    return written
+    names = []
+    with folder_beside(target) as folder:
+        for level, frame in _levels(project):
+            pyogrio.write_dataframe(
+                frame.reset_index(drop=True),
+                folder / f"{level.value}.geojson",
+                driver="GeoJSON",
+                layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
+            )
+            names.append(f"{level.value}.geojson")
+    return [target / name for name in names]
 
 
 def _export_gpkg(project: Project, target: Path, include_personal: bool) -> list[Path]:
-    temp = target.with_name(f".{target.stem}.part.gpkg")
-    with contextlib.suppress(FileNotFoundError):
-        temp.unlink()
-    for level, frame in _levels(project):
+    with file_beside(target) as temp:
+        for level, frame in _levels(project):
+            pyogrio.write_dataframe(
+                frame.reset_index(drop=True),
+                temp,
+                layer=level.value,
+                driver="GPKG",
+                promote_to_multi=True,
+            )
+        buildings = project.buildings.copy()
+        codes = project.nodes["code"]
+        buildings["unit_code"] = [
+            None if pd.isna(u) else codes.get(int(u)) for u in buildings["unit_id"]
+        ]
         pyogrio.write_dataframe(
-            frame.reset_index(drop=True),
+            buildings.drop(columns="unit_id").reset_index(drop=True),
             temp,
-            layer=level.value,
+            layer="building",
             driver="GPKG",
-            promote_to_multi=True,
         )
-    buildings = project.buildings.copy()
-    codes = project.nodes["code"]
-    buildings["unit_code"] = [
-        None if pd.isna(u) else codes.get(int(u)) for u in buildings["unit_id"]
-    ]
-    pyogrio.write_dataframe(
-        buildings.drop(columns="unit_id").reset_index(drop=True),
-        temp,
-        layer="building",
-        driver="GPKG",
-    )
-    workers = worker_table(project, include_personal)
-    if len(workers):
-        pyogrio.write_dataframe(workers, temp, layer="worker", driver="GPKG")
-    shutil.move(temp, target)
+        workers = worker_table(project, include_personal)
+        if len(workers):
+            pyogrio.write_dataframe(workers, temp, layer="worker", driver="GPKG")
     return [target]
 
 
 def _export_shapefile(project: Project, target: Path) -> list[Path]:
     """GBK Shapefiles with ``.cpg``, one per level, plus 字段说明.csv documenting field names."""
-    folder = _fresh_folder(target)
-    written = []
-    for level, frame in _levels(project):
+    levels = _levels(project)
+    for level, frame in levels:
         for value, code in zip(frame["name"], frame["code"], strict=True):
             try:
                 str(value).encode("gbk")
@@ -216,21 +202,25 @@ def _export_shapefile(project: Project, target: Path) -> list[Path]:
                     f"{level.value} {code}: name {value!r} has a character GBK cannot hold "
                     f"({value[exc.start : exc.end]!r}); export GeoPackage or GeoJSON instead"
                 ) from exc
-        shp = frame.reset_index(drop=True).rename(columns=SHAPEFILE_FIELDS)
-        path = folder / f"{level.value}.shp"
-        for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
-            with contextlib.suppress(FileNotFoundError):
-                path.with_suffix(ext).unlink()
-        pyogrio.write_dataframe(
-            shp, path, driver="ESRI Shapefile", encoding=SHAPEFILE_ENCODING, promote_to_multi=True
-        )
-        written.append(path)
-    doc = folder / "字段说明.csv"
-    lines = ["shapefile_field,full_name,中文"]
-    lines += [f"{short},{full},{FIELD_LABELS_ZH[full]}" for full, short in SHAPEFILE_FIELDS.items()]
-    doc.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    written.append(doc)
-    return written
+    names = []
+    with folder_beside(target) as folder:
+        for level, frame in levels:
+            shp = frame.reset_index(drop=True).rename(columns=SHAPEFILE_FIELDS)
+            pyogrio.write_dataframe(
+                shp,
+                folder / f"{level.value}.shp",
+                driver="ESRI Shapefile",
+                encoding=SHAPEFILE_ENCODING,
+                promote_to_multi=True,
+            )
+            names.append(f"{level.value}.shp")
+        lines = ["shapefile_field,full_name,中文"]
+        lines += [
+            f"{short},{full},{FIELD_LABELS_ZH[full]}" for full, short in SHAPEFILE_FIELDS.items()
+        ]
+        (folder / "字段说明.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+        names.append("字段说明.csv")
+    return [target / name for name in names]
 
 
 def _export_xlsx(project: Project, target: Path, include_personal: bool) -> Path:
@@ -276,7 +266,8 @@ def _export_xlsx(project: Project, target: Path, include_personal: bool) -> Path
         roster.append(list(worker))
     for cell in roster["E"]:
         cell.number_format = "@"
-    temp = target.with_name(f".{target.name}.part")
-    workbook.save(temp)
-    shutil.move(temp, target)
+    buffer = io.BytesIO()  # in memory first: openpyxl's own file handling would leave a
+    workbook.save(buffer)  # broken zip object behind on a full disk
+    with file_beside(target) as temp:
+        temp.write_bytes(buffer.getvalue())
     return target

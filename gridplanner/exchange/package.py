@@ -183,14 +183,16 @@ def _producer_version() -> str:
 
 def write_package(package: Package, target: Path) -> Path:
     """Write to ``target``: a ``.zip`` file, or else a folder (created or refreshed)."""
+    from gridplanner.exchange.output import file_beside, folder_beside
+
     if target.suffix.lower() == ".zip":
-        temp = target.with_name(f".{target.name}.part")
-        temp.write_bytes(package.to_zip())
-        temp.replace(target)
+        with file_beside(target) as temp:
+            temp.write_bytes(package.to_zip())
         return target
-    target.mkdir(exist_ok=True)
-    for name, data in package.files.items():
-        (target / name).write_bytes(data)
+    with folder_beside(target) as folder:
+        for name, data in package.files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
     return target
 
 

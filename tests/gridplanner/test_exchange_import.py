@@ -322,3 +322,20 @@ def test_failed_import_into_missing_project_creates_nothing(tmp_path: Path) -> N
         import_into(tmp_path / "new.gpkg", source, "street")
     assert not (tmp_path / "new.gpkg").exists()
     assert pd.read_csv(source).shape == (1, 2)
+
+
+def test_every_problem_is_listed(
+    saved: tuple[Path, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "bad.csv"
+    rows = ["楼栋名称,户数,人口,经度,纬度"]
+    rows += [f"楼{k},many,10,122.97,39.70" for k in range(25)]
+    source.write_text("\n".join(rows), encoding="utf-8")
+    report = tmp_path / "problems.json"
+    argv = ["import", str(saved[0]), str(source), "--level", "building", "--report", str(report)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "25 problems" in err[0] and "not changed" in err[0]
+    assert len(err) == 1 + 20 + 1 and "and 5 more" in err[-1]
+    assert len(json.loads(report.read_text("utf-8"))["problems"]) == 25
+    assert saved[0].read_bytes() == saved[1]
