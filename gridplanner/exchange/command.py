@@ -119,6 +119,23 @@ def register(sub: Any) -> None:
         metavar="VAR",
         help="environment variable holding the accepted bearer token",
     )
+    rx.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="accept uploads without a token (loopback only, for local tests)",
+    )
+    rx.add_argument(
+        "--max-package-mib", type=int, default=512, help="largest upload accepted (MiB)"
+    )
+    rx.add_argument(
+        "--quota-mib",
+        type=int,
+        default=2048,
+        help="announced, unfinished uploads per token (MiB)",
+    )
+    rx.add_argument(
+        "--upload-ttl-hours", type=float, default=24.0, help="when an untouched upload expires"
+    )
     rx.add_argument("--ssl-certfile")
     rx.add_argument("--ssl-keyfile")
     rx.add_argument("--inject-faults", default="", help=argparse.SUPPRESS)  # tests only
@@ -221,16 +238,28 @@ def _cmd_push(args: argparse.Namespace) -> int:
 
 
 def _cmd_receiver(args: argparse.Namespace) -> int:
-    from gridplanner.exchange.receiver import FaultPlan, serve
+    from gridplanner.exchange.problems import ExchangeError
+    from gridplanner.exchange.push import is_loopback
+    from gridplanner.exchange.receiver import FaultPlan, Limits, serve
 
     token = os.environ.get(args.token_env) or None
-    if token is None:
-        print(
-            f"warning: {args.token_env} is not set; the receiver accepts uploads without a token",
-            file=sys.stderr,
+    if token is None and not args.no_auth:
+        raise ExchangeError(
+            f"{args.token_env} is not set: the receiver will not accept uploads from anyone; "
+            "set it, or pass --no-auth for a local test"
         )
+    if args.no_auth and not is_loopback(f"http://{args.host}"):
+        raise ExchangeError(f"--no-auth is for loopback tests only, not {args.host}")
+    if args.no_auth:
+        token = None
+        print("warning: --no-auth: uploads are accepted without a token", file=sys.stderr)
+    limits = Limits(
+        package_bytes=args.max_package_mib * 1024 * 1024,
+        quota_bytes=args.quota_mib * 1024 * 1024,
+        upload_ttl=args.upload_ttl_hours * 3600,
+    )
     faults = FaultPlan(args.inject_faults) if args.inject_faults else None
     data = Path(args.data)
     print(f"receiver on http://{args.host}:{args.port}/api/v1 storing in {data}", file=sys.stderr)
-    serve(data, args.host, args.port, token, faults, args.ssl_certfile, args.ssl_keyfile)
+    serve(data, args.host, args.port, token, faults, args.ssl_certfile, args.ssl_keyfile, limits)
     return EXIT_OK

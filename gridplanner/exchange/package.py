@@ -218,9 +218,44 @@ def read_package(source: str | Path | bytes) -> Package:
     return package
 
 
-def _unzip(data: bytes) -> dict[str, bytes]:
+#: The largest a package member may inflate to, and all of them together: far above a
+#: prefecture city's package (its nodes.json is ~60 MB), far below a zip bomb's.
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_INFLATED_BYTES = 512 * 1024 * 1024
+_INFLATE_STEP = 1024 * 1024
+
+
+def _unzip(data: bytes, member_cap: int | None = None, total_cap: int | None = None) -> dict[
+    str, bytes
+]:
+    """The package's members, inflated a megabyte at a time and refused as soon as one
+    passes its declared size or ``member_cap`` (or all of them ``total_cap``): a zip
+    bomb costs a megabyte of memory, not its inflated size."""
+    member_cap = MAX_MEMBER_BYTES if member_cap is None else member_cap
+    total_cap = MAX_INFLATED_BYTES if total_cap is None else total_cap
+    out: dict[str, bytes] = {}
+    total = 0
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {n: archive.read(n) for n in archive.namelist() if n in SCHEMA_OF}
+        for info in archive.infolist():
+            if info.filename not in SCHEMA_OF:
+                continue
+            limit = min(member_cap, info.file_size)
+            if info.file_size > member_cap or total + info.file_size > total_cap:
+                raise PackageInvalid([_too_big(info.filename, info.file_size, member_cap)])
+            buffer = io.BytesIO()
+            with archive.open(info) as member:
+                while piece := member.read(_INFLATE_STEP):
+                    if buffer.tell() + len(piece) > limit:
+                        raise PackageInvalid([_too_big(info.filename, None, limit)])
+                    buffer.write(piece)
+            total += buffer.tell()
+            out[info.filename] = buffer.getvalue()
+    return out
+
+
+def _too_big(name: str, declared: int | None, cap: int) -> str:
+    size = f"{declared} bytes" if declared is not None else "more than it declares"
+    return f"{name} inflates to {size}; the limit is {cap} bytes (refused unread)"
 
 
 def validate_package(package: Package) -> None:

@@ -12,10 +12,12 @@ never written to the project, its history or any log.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import logging
 import os
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +95,19 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def certificate_problem(exc: BaseException) -> str | None:
+    """The TLS certificate failure behind a connection error, if that is what it is."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or str(seen)
+        text = str(seen)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return text.splitlines()[0]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class PushClient:
     """Talks the exchange protocol to one platform URL."""
 
@@ -151,6 +166,13 @@ class PushClient:
             try:
                 response = self._http.request(method, path, **kwargs)
             except httpx.TransportError as exc:  # timeouts, resets, dropped connections
+                problem = certificate_problem(exc)
+                if problem is not None:  # retrying cannot fix a certificate
+                    raise PushFailed(
+                        f"{self.url}: the platform's TLS certificate was refused ({problem}); "
+                        "not retried — check the URL, the system's CA certificates or the "
+                        "server's certificate"
+                    ) from exc
                 if not retry_transport:
                     raise
                 last = f"{type(exc).__name__}"
@@ -202,8 +224,44 @@ class PushClient:
             self._json(response, 200)
         return response.content
 
+    def receipt_for(self, key: str) -> dict[str, Any] | None:
+        """The receipt the platform holds for an idempotency key (None: nothing stored)."""
+        response = self.request("GET", f"/receipts/{key}")
+        if response.status_code == 404:
+            return None
+        body = self._json(response, 200)
+        return dict(body["receipt"], status="already_stored")
+
     def upload(self, package: Package) -> dict[str, Any]:
-        """Upload ``package`` and return the platform's receipt (idempotent, resumable)."""
+        """Upload ``package`` and return the platform's receipt (idempotent, resumable).
+        On any doubt — the connection lost at the end, retries exhausted, an unexpected
+        answer — the platform is asked whether it stored the version before giving up,
+        so a stored push is never reported as failed."""
+        key = package.manifest["idempotency_key"]
+        self._upload_id: str | None = None
+        try:
+            return self._upload(package)
+        except PushFailed as failure:
+            if "refused the token" in str(failure) or "certificate" in str(failure):
+                raise
+            try:
+                found = self.receipt_for(key)
+            except (PushFailed, httpx.HTTPError):
+                found = None
+            if found is not None:
+                log.info("push: the platform holds this version already; receipt recorded")
+                return found
+            self._abandon()
+            raise
+
+    def _abandon(self) -> None:
+        """Tell the platform to forget the unfinished upload (best effort)."""
+        if self._upload_id is None:
+            return
+        with contextlib.suppress(PushFailed, httpx.HTTPError):
+            self.request("DELETE", f"/uploads/{self._upload_id}")
+
+    def _upload(self, package: Package) -> dict[str, Any]:
         manifest = package.manifest
         data = package.to_zip()
         digest = hashlib.sha256(data).hexdigest()
@@ -221,8 +279,9 @@ class PushClient:
         if created.get("status") in ("stored", "already_stored"):
             return dict(created["receipt"], status="already_stored")
         upload_id = created["upload_id"]
+        self._upload_id = upload_id
         offset = int(created["offset"])
-        drops = 0
+        drops = 0  # consecutive: an upload that keeps progressing is never abandoned
         while offset < len(data):
             self._check_cancel()
             self._report(offset / len(data), f"uploading {offset}/{len(data)} bytes")
@@ -251,9 +310,13 @@ class PushClient:
                 )
                 self._wait(drops - 1)
                 status = self._json(self.request("GET", f"/uploads/{upload_id}"), 200)
+                if int(status["offset"]) > offset:
+                    drops = 0  # part of the chunk arrived: progress
                 offset = int(status["offset"])
                 continue
             body = self._json(response, 200, 409)
+            if int(body["offset"]) > offset:
+                drops = 0
             offset = int(body["offset"])
         self._report(1.0, "completing")
         done = self.request("POST", f"/uploads/{upload_id}/complete")

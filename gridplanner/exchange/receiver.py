@@ -19,8 +19,10 @@ import json
 import socket
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,9 @@ MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS upload (
   id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL, region_code TEXT NOT NULL,
-  plan_version INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, created_at TEXT);
+  plan_version INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, created_at TEXT,
+  owner TEXT NOT NULL DEFAULT '', completed INTEGER NOT NULL DEFAULT 0,
+  touched REAL NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS version (
   region_code TEXT NOT NULL, plan_version INTEGER NOT NULL, idempotency_key TEXT NOT NULL UNIQUE,
   content_sha256 TEXT NOT NULL, package BLOB NOT NULL, manifest TEXT NOT NULL,
@@ -47,18 +51,43 @@ CREATE TABLE IF NOT EXISTS version (
 """
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one client may send: every body is read against its cap as it streams in."""
+
+    control_bytes: int = 64 * 1024  # a JSON request body
+    chunk_bytes: int = 16 * 1024 * 1024  # one PATCH
+    package_bytes: int = MAX_PACKAGE_BYTES  # one upload, as announced
+    quota_bytes: int = 2 * 1024 * 1024 * 1024  # announced, unfinished uploads per token
+    quota_uploads: int = 16  # unfinished uploads per token
+    upload_ttl: float = 24 * 3600.0  # an untouched unfinished upload expires (seconds)
+
+
 class Receiver:
     """The storage and the endpoints."""
 
-    def __init__(self, data_dir: str | Path, token: str | None) -> None:
+    def __init__(
+        self, data_dir: str | Path, token: str | None, limits: Limits | None = None
+    ) -> None:
         self.data = Path(data_dir)
         self.data.mkdir(parents=True, exist_ok=True)
         (self.data / "uploads").mkdir(exist_ok=True)
         self.db_path = self.data / "receiver.sqlite"
         self.token = token
+        self.limits = limits or Limits()
         self._lock = threading.Lock()
+        self._upload_locks: dict[str, asyncio.Lock] = {}
         with self._db() as db:
             db.executescript(SCHEMA_SQL)
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(upload)")}
+            for column, decl in (
+                ("owner", "TEXT NOT NULL DEFAULT ''"),
+                ("completed", "INTEGER NOT NULL DEFAULT 0"),
+                ("touched", "REAL NOT NULL DEFAULT 0"),
+            ):
+                if column not in columns:  # a data folder from before these columns
+                    db.execute(f"ALTER TABLE upload ADD COLUMN {column} {decl}")
+        self.expire()
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -73,6 +102,12 @@ class Receiver:
         given = request.headers.get("authorization", "")
         return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
 
+    @staticmethod
+    def _owner(request: Request) -> str:
+        """Whose quota a request counts against (a hash of its token, never the token)."""
+        given = request.headers.get("authorization", "")
+        return hashlib.sha256(given.encode()).hexdigest()[:16]
+
     def _part(self, upload_id: str) -> Path:
         return self.data / "uploads" / f"{upload_id}.part"
 
@@ -80,25 +115,58 @@ class Receiver:
         row = db.execute("SELECT receipt FROM version WHERE idempotency_key = ?", (key,)).fetchone()
         return json.loads(row["receipt"]) if row else None
 
+    def expire(self) -> int:
+        """Forget unfinished uploads untouched for ``limits.upload_ttl`` seconds (their
+        part files too); returns how many."""
+        cutoff = time.time() - self.limits.upload_ttl
+        with self._db() as db:
+            stale = [
+                r["id"]
+                for r in db.execute(
+                    "SELECT id FROM upload WHERE completed = 0 AND touched < ?", (cutoff,)
+                )
+            ]
+            db.executemany("DELETE FROM upload WHERE id = ?", [(i,) for i in stale])
+        for upload_id in stale:
+            self._part(upload_id).unlink(missing_ok=True)
+        return len(stale)
+
+    def _touch(self, upload_id: str) -> None:
+        with self._db() as db:
+            db.execute("UPDATE upload SET touched = ? WHERE id = ?", (time.time(), upload_id))
+
+    def _upload_lock(self, upload_id: str) -> asyncio.Lock:
+        return self._upload_locks.setdefault(upload_id, asyncio.Lock())
+
     # -- endpoints -------------------------------------------------------------------
     async def health(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "protocol": 1})
 
     async def create_upload(self, request: Request) -> Response:
+        body = await _read_capped(request, self.limits.control_bytes)
+        if isinstance(body, Response):
+            return body
         try:
-            body = await request.json()
-            key = str(body["idempotency_key"])
-            region, version = str(body["region_code"]), int(body["plan_version"])
-            size, digest = int(body["size"]), str(body["sha256"])
+            parsed = json.loads(body)
+            key = str(parsed["idempotency_key"])
+            region, version = str(parsed["region_code"]), int(parsed["plan_version"])
+            size, digest = int(parsed["size"]), str(parsed["sha256"])
         except (ValueError, KeyError, TypeError):
             return _error(
                 400, "expected JSON with idempotency_key, region_code, plan_version, size, sha256"
             )
-        if not 0 < size <= MAX_PACKAGE_BYTES:
-            return _error(413, f"package size must be 1…{MAX_PACKAGE_BYTES} bytes")
+        if not 0 < size <= self.limits.package_bytes:
+            return _error(413, f"package size must be 1…{self.limits.package_bytes} bytes")
+        self.expire()
+        owner = self._owner(request)
         with self._db() as db:
-            receipt = self._stored(db, key)
-            if receipt is not None:
+            stored = db.execute(
+                "SELECT receipt FROM version WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+            if stored is not None:
+                receipt = json.loads(stored["receipt"])
+                if receipt.get("package_sha256") != digest:
+                    return _replay_refused(key, receipt.get("package_sha256"), digest)
                 return JSONResponse({"status": "already_stored", "receipt": receipt}, 200)
             clash = db.execute(
                 "SELECT idempotency_key FROM version WHERE region_code=? AND plan_version=?",
@@ -111,17 +179,35 @@ class Receiver:
                     "content; record a new version and push again",
                 )
             row = db.execute(
-                "SELECT id FROM upload WHERE idempotency_key=? AND sha256=? AND size=?",
-                (key, digest, size),
+                "SELECT id, sha256, size FROM upload WHERE idempotency_key=? AND completed=0",
+                (key,),
             ).fetchone()
+            if row and (row["sha256"], row["size"]) != (digest, size):
+                return _replay_refused(key, row["sha256"], digest)
             if row:
                 return JSONResponse(
                     {"upload_id": row["id"], "offset": self._offset(row["id"]), "size": size}, 201
                 )
+            open_count, open_bytes = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM upload "
+                "WHERE owner = ? AND completed = 0",
+                (owner,),
+            ).fetchone()
+            if (
+                open_count >= self.limits.quota_uploads
+                or open_bytes + size > self.limits.quota_bytes
+            ):
+                return _error(
+                    429,
+                    f"quota: {open_count} unfinished uploads of {open_bytes} bytes already "
+                    f"(at most {self.limits.quota_uploads} and {self.limits.quota_bytes} bytes); "
+                    "finish or let them expire",
+                )
             upload_id = uuid.uuid4().hex
             db.execute(
-                "INSERT INTO upload VALUES (?,?,?,?,?,?,?)",
-                (upload_id, key, region, version, size, digest, _now()),
+                "INSERT INTO upload (id, idempotency_key, region_code, plan_version, size, "
+                "sha256, created_at, owner, completed, touched) VALUES (?,?,?,?,?,?,?,?,0,?)",
+                (upload_id, key, region, version, size, digest, _now(), owner, time.time()),
             )
         self._part(upload_id).write_bytes(b"")
         return JSONResponse({"upload_id": upload_id, "offset": 0, "size": size}, 201)
@@ -138,48 +224,90 @@ class Receiver:
         upload_id = request.path_params["upload_id"]
         row = self._upload(upload_id)
         if row is None:
-            return _error(404, "no such upload")
+            return _error(404, "no such upload (expired, or never created)")
+        offset = row["size"] if row["completed"] else self._offset(upload_id)
         return JSONResponse(
-            {"upload_id": upload_id, "offset": self._offset(upload_id), "size": row["size"]}
-        )
+            {"upload_id": upload_id, "offset": offset, "size": row["size"],
+             "completed": bool(row["completed"])}
+        )  # fmt: skip
 
     async def append_chunk(self, request: Request) -> Response:
         upload_id = request.path_params["upload_id"]
         row = self._upload(upload_id)
         if row is None:
-            return _error(404, "no such upload")
-        offset = self._offset(upload_id)
+            return _error(404, "no such upload (expired, or never created)")
+        if row["completed"]:
+            return JSONResponse({"error": "upload already completed", "offset": row["size"]}, 409)
         try:
             claimed = int(request.headers.get("upload-offset", "-1"))
         except ValueError:
             claimed = -1
-        if claimed != offset:
-            return JSONResponse({"error": "offset mismatch", "offset": offset}, 409)
-        received = 0
-        with self._part(upload_id).open("ab") as part:
-            try:
-                async for piece in request.stream():
-                    if offset + received + len(piece) > row["size"]:
-                        return JSONResponse(
-                            {"error": "more bytes than announced", "offset": offset + received}, 409
-                        )
-                    part.write(piece)
-                    part.flush()
-                    received += len(piece)
-            except ClientDisconnect:
-                return Response(status_code=499)
+        async with self._upload_lock(upload_id):  # one append at a time per upload
+            offset = self._offset(upload_id)
+            if claimed != offset:
+                return JSONResponse({"error": "offset mismatch", "offset": offset}, 409)
+            received = 0
+            with self._part(upload_id).open("ab") as part:
+                try:
+                    async for piece in request.stream():
+                        if received + len(piece) > self.limits.chunk_bytes:
+                            part.truncate(offset + received)
+                            return JSONResponse(
+                                {"error": f"a chunk may be at most {self.limits.chunk_bytes} "
+                                 "bytes", "offset": offset + received}, 413,
+                            )  # fmt: skip
+                        if offset + received + len(piece) > row["size"]:
+                            return JSONResponse(
+                                {"error": "more bytes than announced", "offset": offset + received},
+                                409,
+                            )
+                        part.write(piece)
+                        part.flush()
+                        received += len(piece)
+                except ClientDisconnect:
+                    return Response(status_code=499)
+        self._touch(upload_id)
         return JSONResponse(
             {"upload_id": upload_id, "offset": offset + received, "size": row["size"]}
         )
+
+    async def abandon(self, request: Request) -> Response:
+        """Forget an unfinished upload (a client that gave up says so)."""
+        upload_id = request.path_params["upload_id"]
+        row = self._upload(upload_id)
+        if row is None or row["completed"]:
+            return Response(status_code=204)
+        async with self._upload_lock(upload_id):
+            with self._db() as db:
+                db.execute("DELETE FROM upload WHERE id = ? AND completed = 0", (upload_id,))
+            self._part(upload_id).unlink(missing_ok=True)
+        return Response(status_code=204)
+
+    async def receipt(self, request: Request) -> Response:
+        """The receipt stored for an idempotency key (what a client asks when in doubt)."""
+        with self._db() as db:
+            found = self._stored(db, request.path_params["key"])
+        if found is None:
+            return _error(404, "nothing stored under this idempotency key")
+        return JSONResponse({"status": "already_stored", "receipt": found})
 
     async def complete(self, request: Request) -> Response:
         upload_id = request.path_params["upload_id"]
         row = self._upload(upload_id)
         if row is None:
-            with self._db() as db:  # a repeated complete after success: answer the receipt
-                return _error(
-                    404, "no such upload (if it completed, its receipt is at /regions/…/versions)"
-                )
+            return _error(404, "no such upload (expired, or never created)")
+        async with self._upload_lock(upload_id):
+            return await self._complete(upload_id)
+
+    async def _complete(self, upload_id: str) -> Response:
+        row = self._upload(upload_id)
+        if row is None:
+            return _error(404, "no such upload (expired, or never created)")
+        if row["completed"]:  # a repeated complete (its answer was lost): the receipt
+            with self._db() as db:
+                receipt = self._stored(db, row["idempotency_key"])
+            if receipt is not None:
+                return JSONResponse({"status": "already_stored", "receipt": receipt}, 200)
         part = self._part(upload_id)
         data = part.read_bytes() if part.exists() else b""
         if len(data) != row["size"]:
@@ -196,6 +324,15 @@ class Receiver:
         manifest = package.manifest
         if manifest["idempotency_key"] != row["idempotency_key"]:
             return _error(422, "the package's idempotency key differs from the upload's")
+        if (manifest["region_code"], int(manifest["plan_version"])) != (
+            row["region_code"], int(row["plan_version"])
+        ):  # fmt: skip
+            return _error(
+                422,
+                f"the upload was announced as {row['region_code']} version "
+                f"{row['plan_version']} but the package is {manifest['region_code']} version "
+                f"{manifest['plan_version']}",
+            )
         with self._db() as db:
             receipt = self._stored(db, row["idempotency_key"])
             status = "already_stored"
@@ -234,7 +371,8 @@ class Receiver:
                     ),
                 )
                 status = "stored"
-            db.execute("DELETE FROM upload WHERE id = ?", (upload_id,))
+            db.execute("UPDATE upload SET completed = 1, touched = ? WHERE id = ?",
+                       (time.time(), upload_id))  # fmt: skip
         part.unlink(missing_ok=True)
         return JSONResponse(
             {"status": status, "receipt": receipt}, 201 if status == "stored" else 200
@@ -298,17 +436,22 @@ class Receiver:
 
 
 def create_app(
-    data_dir: str | Path, token: str | None = None, faults: FaultPlan | None = None
+    data_dir: str | Path,
+    token: str | None = None,
+    faults: FaultPlan | None = None,
+    limits: Limits | None = None,
 ) -> ASGIApp:
     """The receiver as an ASGI app (``token`` None: no authentication, for local tests)."""
-    receiver = Receiver(data_dir, token)
+    receiver = Receiver(data_dir, token, limits)
     api = "/api/v1"
     routes = [
         Route(f"{api}/health", receiver.health, methods=["GET"]),
         Route(f"{api}/uploads", receiver.create_upload, methods=["POST"]),
         Route(f"{api}/uploads/{{upload_id}}", receiver.upload_status, methods=["GET"]),
         Route(f"{api}/uploads/{{upload_id}}", receiver.append_chunk, methods=["PATCH"]),
+        Route(f"{api}/uploads/{{upload_id}}", receiver.abandon, methods=["DELETE"]),
         Route(f"{api}/uploads/{{upload_id}}/complete", receiver.complete, methods=["POST"]),
+        Route(f"{api}/receipts/{{key}}", receiver.receipt, methods=["GET"]),
         Route(f"{api}/regions/{{region}}/versions", receiver.versions, methods=["GET"]),
         Route(f"{api}/regions/{{region}}/versions/{{version}}", receiver.version, methods=["GET"]),
         Route(
@@ -329,6 +472,34 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status)
 
 
+def _replay_refused(key: str, stored: object, given: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": f"idempotency key {key} was already used for other bytes",
+            "stored_sha256": stored,
+            "given_sha256": given,
+        },
+        409,
+    )
+
+
+async def _read_capped(request: Request, cap: int) -> bytes | Response:
+    """The body, read as it streams and refused (413) past ``cap`` bytes: a huge body
+    is never buffered."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        return _error(413, f"the request body may be at most {cap} bytes")
+    out = bytearray()
+    try:
+        async for piece in request.stream():
+            out += piece
+            if len(out) > cap:
+                return _error(413, f"the request body may be at most {cap} bytes")
+    except ClientDisconnect:
+        return Response(status_code=499)
+    return bytes(out)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -339,6 +510,7 @@ def running_receiver(
     token: str | None = None,
     faults: FaultPlan | None = None,
     host: str = "127.0.0.1",
+    limits: Limits | None = None,
 ) -> Iterator[str]:
     """Run a receiver on ``host`` (a free port) in a thread; yields its base URL."""
     import uvicorn
@@ -348,7 +520,7 @@ def running_receiver(
     sock.bind((host, 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        create_app(data_dir, token, faults), log_level="warning", lifespan="off"
+        create_app(data_dir, token, faults, limits), log_level="warning", lifespan="off"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -375,12 +547,13 @@ def serve(
     faults: FaultPlan | None = None,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    limits: Limits | None = None,
 ) -> None:
     """Run the receiver in the foreground until interrupted."""
     import uvicorn
 
     uvicorn.run(
-        create_app(data_dir, token, faults),
+        create_app(data_dir, token, faults, limits),
         host=host,
         port=port,
         log_level="info",
