@@ -31,6 +31,7 @@ from gridplanner.model import (
     empty_workers,
 )
 from gridplanner.project_lock import (
+    ProjectLocked,
     check_unchanged,
     clean_stale_saves,
     fingerprint,
@@ -175,6 +176,13 @@ class GeoPackageStore:
         try:
             layers = {str(name) for name, _ in pyogrio.list_layers(path)}
         except (DataSourceError, DataLayerError, OSError) as exc:
+            if "database is locked" in str(exc):
+                raise ProjectLocked(
+                    f"{path}: 项目文件正被另一个程序锁定（例如在 QGIS 中编辑）；"
+                    "请在那里保存并关闭后再试 / "
+                    "the file is locked by another program (editing it in QGIS?); save and "
+                    "close it there, then try again"
+                ) from exc
             raise ProjectFileError(
                 f"{path}: not a readable GeoPackage ({_first_line(exc)})"
             ) from exc

@@ -128,3 +128,25 @@ def test_leftovers_of_a_killed_save_are_cleaned_at_open(
     journal.write_bytes(b"")
     load_project(path)
     assert not leftover.exists() and not journal.exists()
+
+
+def test_a_file_another_program_holds_open_is_named_as_locked(
+    sample_street_path: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "plan.gpkg"
+    shutil.copy(sample_street_path, path)
+    code = (
+        "import sqlite3, time\n"
+        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "c.execute('BEGIN EXCLUSIVE'); print('held', flush=True); time.sleep(30)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        with pytest.raises(ProjectLocked) as locked:
+            load_project(path)
+        assert "锁定" in str(locked.value) and "QGIS" in str(locked.value)
+    finally:
+        child.kill()
+        child.wait()
+    assert len(load_project(path).nodes) > 0
