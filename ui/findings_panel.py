@@ -28,6 +28,8 @@ SEVERITY_COLOURS = {
     "blocking": QColor(200, 30, 30),
     "warning": QColor(200, 120, 0),
 }
+#: Severities as planners say them (the audit's ids stay in the reports and tooltips).
+SEVERITY_WORDS = {"blocking": "阻断", "error": "阻断", "warning": "警告", "info": "提示"}
 
 
 class Finding(Protocol):
@@ -72,11 +74,14 @@ class FindingsPanel(QWidget):
         for row, finding in enumerate(self.findings):
             severity = str(getattr(finding.severity, "value", finding.severity))
             items = [
-                QTableWidgetItem(str(finding.id)),
-                QTableWidgetItem(severity),
+                QTableWidgetItem(str(row + 1)),
+                QTableWidgetItem(t(SEVERITY_WORDS.get(severity.lower(), severity))),
                 QTableWidgetItem(str(finding.message)),
                 QTableWidgetItem(_fix_text(finding)),
             ]
+            items[0].setToolTip(str(finding.id))  # the audit's id, for the reports
+            for item in items[2:]:
+                item.setToolTip(item.text())  # long explanations are cut in the cell
             colour = SEVERITY_COLOURS.get(severity.lower())
             if colour is not None:
                 items[1].setForeground(colour)

@@ -53,6 +53,7 @@ class TallyModel(QAbstractTableModel):
         self.ratio = np.zeros(0)
         self.deviation = np.zeros(0)
         self.in_band = np.zeros(0, dtype=bool)
+        self.dedicated = np.zeros(0, dtype=bool)  # 专属网格: no household band (免考核)
         self.rows_refreshed = 0  # rows the last incremental update refreshed (tests)
         self.sort_column, self.sort_order = -1, Qt.SortOrder.AscendingOrder
 
@@ -71,6 +72,7 @@ class TallyModel(QAbstractTableModel):
         self.ratio = frame["households_per_worker"].to_numpy(dtype=float, copy=True)
         self.deviation = frame["deviation"].to_numpy(dtype=float, copy=True)
         self.in_band = frame["in_band"].to_numpy(dtype=bool, copy=True)
+        self.dedicated = (nodes["kind"].reindex(ids) == "dedicated").to_numpy(dtype=bool, copy=True)
         if same_rows:
             if len(ids):
                 self.dataChanged.emit(self.index(0, 0), self.index(len(ids) - 1, 5))
@@ -114,6 +116,7 @@ class TallyModel(QAbstractTableModel):
         self.ratio[positions] = frame["households_per_worker"].to_numpy(dtype=float)
         self.deviation[positions] = frame["deviation"].to_numpy(dtype=float)
         self.in_band[positions] = frame["in_band"].to_numpy(dtype=bool)
+        self.dedicated[positions] = (nodes["kind"].reindex(ids) == "dedicated").to_numpy()
         for node, row in rows.items():
             self.codes[row] = str(nodes.at[node, "code"])
             self.names[row] = str(nodes.at[node, "name"])
@@ -121,12 +124,12 @@ class TallyModel(QAbstractTableModel):
             self.rows_refreshed += 1
 
     def _delete_row(self, row: int) -> None:
-        for name in ("ids", "households", "workers", "ratio", "deviation", "in_band"):
+        for name in ("ids", "households", "workers", "ratio", "deviation", "in_band", "dedicated"):
             setattr(self, name, np.delete(getattr(self, name), row))
         del self.codes[row], self.names[row]
 
     def _append_rows(self, count: int) -> None:
-        for name in ("ids", "households", "workers", "ratio", "deviation", "in_band"):
+        for name in ("ids", "households", "workers", "ratio", "deviation", "in_band", "dedicated"):
             array = getattr(self, name)
             setattr(self, name, np.concatenate([array, np.zeros(count, dtype=array.dtype)]))
         self.codes += [""] * count
@@ -159,7 +162,7 @@ class TallyModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _take(self, rows: np.ndarray) -> None:
-        for name in ("ids", "households", "workers", "ratio", "deviation", "in_band"):
+        for name in ("ids", "households", "workers", "ratio", "deviation", "in_band", "dedicated"):
             setattr(self, name, getattr(self, name)[rows])
         self.codes = [self.codes[r] for r in rows.tolist()]
         self.names = [self.names[r] for r in rows.tolist()]
@@ -177,6 +180,8 @@ class TallyModel(QAbstractTableModel):
         if role == SORT_ROLE:
             values: list = [self.codes, self.names, self.households, self.workers, self.ratio]
             if column == DEVIATION_COLUMN:
+                if self.dedicated[row]:
+                    return None  # 免考核: no bar
                 value = self.deviation[row]
                 return -math.inf if math.isnan(value) else float(value)
             value = values[column][row]
@@ -193,10 +198,15 @@ class TallyModel(QAbstractTableModel):
             if column == 4:
                 ratio = self.ratio[row]
                 return "—" if not np.isfinite(ratio) else f"{ratio:.0f}"
+            if self.dedicated[row]:
+                return t("免考核")
             deviation = self.deviation[row]
             return "—" if not np.isfinite(deviation) else f"{100 * deviation:+.0f}%"
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        exempt = self.dedicated[row]
+        if role == Qt.ItemDataRole.ToolTipRole and column == DEVIATION_COLUMN and exempt:
+            return t("专属网格不参与户/人配比考核")
         if role == Qt.ItemDataRole.ForegroundRole and column == 4 and not self.in_band[row]:
             return QColor(200, 30, 30)
         return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 
 CONTEXT = "gridplanner"
 HERE = Path(__file__).resolve().parent
@@ -67,6 +67,13 @@ def install_language(lang: str) -> str:
     _installed.clear()
     _current[0] = "en" if lang == "en" else "zh"
     if lang != "en":
+        # Qt's own strings (OK/Cancel/Save/Discard, the file dialog's "Look in", …) in
+        # Chinese: the qtbase catalogue ships with PySide6.
+        qt = QTranslator()
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt.load("qtbase_zh_CN", folder):
+            QCoreApplication.installTranslator(qt)
+            _installed.append(qt)
         return "zh"
     translator: QTranslator = QTranslator()
     qm = HERE / "gridplanner_en.qm"

@@ -863,5 +863,165 @@
         <source>锁定网格</source>
         <translation>Locked grids</translation>
     </message>
+    <message>
+        <source>不可达</source>
+        <translation>out of reach</translation>
+    </message>
+    <message>
+        <source>个需要增加网格员</source>
+        <translation>need more workers</translation>
+    </message>
+    <message>
+        <source>以只读方式打开</source>
+        <translation>Opened read-only</translation>
+    </message>
+    <message>
+        <source>允许偏差</source>
+        <translation>Tolerance</translation>
+    </message>
+    <message>
+        <source>原属</source>
+        <translation>Was in</translation>
+    </message>
+    <message>
+        <source>只读</source>
+        <translation>read-only</translation>
+    </message>
+    <message>
+        <source>各组结果</source>
+        <translation>Per group</translation>
+    </message>
+    <message>
+        <source>否</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>始终显示</source>
+        <translation>Always</translation>
+    </message>
+    <message>
+        <source>当前比例尺下不显示</source>
+        <translation>Hidden at the current scale</translation>
+    </message>
+    <message>
+        <source>待补充</source>
+        <translation>To fill</translation>
+    </message>
+    <message>
+        <source>户/人达标</source>
+        <translation>Households per worker in band</translation>
+    </message>
+    <message>
+        <source>放大到该比例尺或更大时才显示此图层（含标注）</source>
+        <translation>Show this layer (and its labels) only when zoomed in to this scale or closer</translation>
+    </message>
+    <message>
+        <source>新属</source>
+        <translation>Now in</translation>
+    </message>
+    <message>
+        <source>方案设置</source>
+        <translation>Plan settings</translation>
+    </message>
+    <message>
+        <source>无法平衡</source>
+        <translation>Cannot balance</translation>
+    </message>
+    <message>
+        <source>无网格</source>
+        <translation>no grid</translation>
+    </message>
+    <message>
+        <source>是</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>显示比例</source>
+        <translation>Visible from</translation>
+    </message>
+    <message>
+        <source>每个社区的综合网格数</source>
+        <translation>Comprehensive grids per community</translation>
+    </message>
+    <message>
+        <source>每个综合网格目标户数</source>
+        <translation>Target households per comprehensive grid</translation>
+    </message>
+    <message>
+        <source>没有网格员的网格作为待补岗位参与平衡（按 1 名专职计）</source>
+        <translation>Grids without a worker take part as vacancies (counted as one full-time worker)</translation>
+    </message>
+    <message>
+        <source>现有平均每个综合网格</source>
+        <translation>Today's average per comprehensive grid</translation>
+    </message>
+    <message>
+        <source>移动户数</source>
+        <translation>Households moved</translation>
+    </message>
+    <message>
+        <source>综合网格重新平衡</source>
+        <translation>Rebalance comprehensive grids</translation>
+    </message>
+    <message>
+        <source>网格 → 综合网格（在每个社区内）</source>
+        <translation>Grids → comprehensive grids (inside each community)</translation>
+    </message>
+    <message>
+        <source>网格单元 → 网格（在每个综合网格内）</source>
+        <translation>Grid units → grids (inside each comprehensive grid)</translation>
+    </message>
+    <message>
+        <source>网格员安排</source>
+        <translation>Workers</translation>
+    </message>
+    <message>
+        <source>自动（±5%；最小变动时按户/人范围）</source>
+        <translation>Automatic (±5%; with minimal change, the households-per-worker band)</translation>
+    </message>
+    <message>
+        <source>范围</source>
+        <translation>Scope</translation>
+    </message>
+    <message>
+        <source>调整</source>
+        <translation>Moved</translation>
+    </message>
+    <message>
+        <source>调整的单元</source>
+        <translation>Moved units</translation>
+    </message>
+    <message>
+        <source>锁定</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <source>需增员</source>
+        <translation>Workers needed</translation>
+    </message>
+    <message>
+        <source>项目正被另一个程序编辑，不能保存到原文件；请用“另存为”</source>
+        <translation>Another program is editing the project: it can't be saved over; use "Save As"</translation>
+    </message>
+    <message>
+        <source>阻断</source>
+        <translation>blocking</translation>
+    </message>
+    <message>
+        <source>警告</source>
+        <translation>warning</translation>
+    </message>
+    <message>
+        <source>提示</source>
+        <translation>info</translation>
+    </message>
+    <message>
+        <source>免考核</source>
+        <translation>exempt</translation>
+    </message>
+    <message>
+        <source>专属网格不参与户/人配比考核</source>
+        <translation>Dedicated grids are exempt from the households-per-worker band</translation>
+    </message>
 </context>
 </TS>
