@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gridplanner.audit.command",
     "gridplanner.balance_command",
     "gridplanner.exchange.command",
+    "gridplanner.print_command",
 )
 
 

@@ -50,6 +50,8 @@ WORKER_ROLES = (
 )
 FULL_TIME = "full_time"
 PART_TIME = "part_time"
+#: How the employment values read on paper and in exports (zh, en).
+EMPLOYMENT_LABELS = {FULL_TIME: ("专职", "full-time"), PART_TIME: ("兼职", "part-time")}
 
 
 @dataclass(frozen=True)

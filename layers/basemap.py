@@ -153,7 +153,9 @@ def _tile_lonlat(x: float, y: float, z: int) -> tuple[float, float]:
 
 
 def draw_basemap(painter: QPainter, source: TileSource, data: MapData, view: MapView) -> int:
-    """Draw the tiles covering ``view``; returns how many were drawn."""
+    """Draw the tiles covering ``view`` (in the painter's current coordinates, which are
+    the view's pixels); returns how many were drawn."""
+    base = painter.transform()
     x0, y0, x1, y1 = view.extent()
     lon, lat = data.to_lonlat_arrays(np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1]))
     mid_lat = float(np.mean(lat))
@@ -192,6 +194,7 @@ def draw_basemap(painter: QPainter, source: TileSource, data: MapData, view: Map
                     p[0][0],
                     p[0][1],
                 )
+                * base
             )
             painter.drawImage(0, 0, image)
             drawn += 1

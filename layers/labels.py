@@ -72,7 +72,9 @@ def place_and_draw(
         key = (candidate.point_size, candidate.bold)
         if key not in fonts:
             font = QFont(LABEL_FONT_FAMILY)
-            font.setPointSizeF(candidate.point_size)
+            # Sized in pixels (points at 96 dpi), not points: the same size on screen and,
+            # scaled by the painter, on paper — and measured as it will be drawn.
+            font.setPixelSize(round(candidate.point_size * 96 / 72))
             font.setBold(candidate.bold)
             fonts[key] = (font, QFontMetricsF(font))
         _, metrics = fonts[key]

@@ -115,7 +115,8 @@ def paint_map(
     cache: PathCache,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> bool:
-    """Paint every visible layer; returns False if ``cancelled`` said stop."""
+    """Paint every visible layer in view pixels (the painter's current coordinates, e.g.
+    a print frame's); returns False if ``cancelled`` said stop."""
     data, view = request.data, request.view
     scale = view.scale_denominator()
     for state in request.layers:
@@ -137,8 +138,7 @@ def paint_map(
         painter.restore()
     if cancelled():
         return False
-    if request.labels:
-        painter.resetTransform()
+    if request.labels:  # in view pixels: the transform the painter came with
         place_and_draw(painter, label_candidates(request), view.width, view.height)
     return True
 
@@ -163,7 +163,7 @@ def _paint_level(
         return
     tolerance = simplify_tolerance(view.mpp)
     rings = geo.simplified(tolerance)
-    painter.setTransform(view.transform())
+    painter.setTransform(view.transform(), combine=True)
     if filled:
         classes, colours = fill_classes(data, level, state.style)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -217,7 +217,7 @@ def _ring_polygons(rings: Rings) -> list[QPolygonF]:
 
 
 def _paint_reference(painter: QPainter, data: MapData, view: MapView, cache: PathCache) -> None:
-    painter.setTransform(view.transform())
+    painter.setTransform(view.transform(), combine=True)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     for kind, rings in data.reference.items():
@@ -256,7 +256,6 @@ def _paint_buildings(painter: QPainter, data: MapData, view: MapView) -> None:
         ]
     )
     households = data.building_households[rows]
-    painter.resetTransform()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, view.mpp < 2.0)
     base = float(np.clip(6.0 / view.mpp, 2.5, 9.0))
     for factor, mask in (

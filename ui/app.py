@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QFileDialog, QSplashScreen
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QSplashScreen
 
 from gridplanner.layers.labels import LABEL_FONT_FAMILY
 from gridplanner.layers.selection import Selection
@@ -26,10 +26,10 @@ from gridplanner.ui.autosave import Autosaver
 from gridplanner.ui.basemap_dialog import BasemapDialog, make_basemap
 from gridplanner.ui.controller import AppController
 from gridplanner.ui.editor import Editor, wire_editing
-from gridplanner.ui.export_dialog import ExportDialog, export_map
 from gridplanner.ui.findings_panel import Finding
 from gridplanner.ui.i18n import install_language, t
 from gridplanner.ui.main_window import MainWindow
+from gridplanner.ui.print_dialog import layout_dialog_for
 
 
 @dataclass
@@ -200,19 +200,32 @@ def _wire(app: App) -> None:
 
     def export() -> None:
         request = canvas.request()
-        if request is None:
+        if request is None or controller.project is None:
             return
-        dialog = ExportDialog(canvas.view.scale_denominator(), window)
+        dialog = layout_dialog_for(
+            controller.project,
+            controller.rollups,
+            app.selection,
+            request,
+            controller.author(),
+            window,
+        )
         if not dialog.exec():
             return
-        path, _ = QFileDialog.getSaveFileName(
-            window, t("导出地图"), "地图.png", "PNG (*.png);;PDF (*.pdf)"
+        stem = dialog.title.text().strip() or t("地图")
+        path, chosen = QFileDialog.getSaveFileName(
+            window, t("打印布局"), f"{stem}.pdf", "PDF (*.pdf);;PNG (*.png)"
         )
-        if path:
-            scale, dpi, size = dialog.values()
-            title = controller.project.name if controller.project else ""
-            export_map(request, path, scale, dpi, size, title)
-            window.show_status(t("已导出") + f" {path}")
+        if not path:
+            return
+        if Path(path).suffix.lower() not in (".pdf", ".png"):
+            path += ".png" if chosen.startswith("PNG") else ".pdf"
+        try:
+            window.run_with_progress(dialog.print_to(path), t("正在打印…"), cancellable=False)
+        except OSError as error:
+            QMessageBox.warning(window, t("打印布局"), f"{path}\n{error}")
+            return
+        window.show_status(t("已导出") + f" {path}")
 
     actions["export"].triggered.connect(export)
 

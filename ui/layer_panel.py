@@ -16,15 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gridplanner.layers.renderer import BUILDING_COLOUR, REFERENCE_STYLE
+from gridplanner.layers.legend import legend_entries
 from gridplanner.layers.style import (
     BASEMAP,
     BUILDINGS,
-    CATEGORICAL_PALETTE,
-    DEDICATED_COLOUR,
-    GRADUATED_CLASSES,
-    LEVEL_COLOURS,
-    NO_WORKER_COLOUR,
     REFERENCE,
     LayerState,
     Style,
@@ -208,38 +203,13 @@ class LayerPanel(QWidget):
 
 
 class LegendPanel(QListWidget):
-    """Symbols of the visible layers, top layer first."""
+    """Symbols of the visible layers, top layer first (the printed legend's entries)."""
 
     def show_states(self, states: tuple[LayerState, ...]) -> None:
         self.clear()
-        for state in reversed(states):
-            if not state.visible or state.key == BASEMAP:
-                continue
-            title = layer_title(state.key)
-            if state.key == BUILDINGS:
-                self.addItem(QListWidgetItem(swatch(BUILDING_COLOUR, dot=True), title))
-            elif state.key == REFERENCE:
-                names = {"road": t("道路"), "river": t("河流"), "coast": t("海岸线")}
-                for kind, (colour, _) in REFERENCE_STYLE.items():
-                    self.addItem(QListWidgetItem(swatch(None, colour), names[kind]))
-            elif state.level is not None and state.style is Style.LEVEL:
-                self.addItem(QListWidgetItem(swatch(None, LEVEL_COLOURS[state.level]), title))
-            elif state.style is Style.CATEGORICAL:
-                self.addItem(
-                    QListWidgetItem(swatch(CATEGORICAL_PALETTE[0]), f"{title} · {t('按网格分类')}")
-                )
+        for entry in legend_entries(states, current_language()):
+            text = ("  " if entry.indent else "") + entry.text
+            if entry.fill is None and entry.line is None:
+                self.addItem(QListWidgetItem(text))
             else:
-                self.addItem(QListWidgetItem(f"{title} · {t('户/人偏差')}"))
-                labels = {
-                    "far_below": t("低于目标 40% 以上"),
-                    "below": t("低于目标 15–40%"),
-                    "near": t("接近目标 ±15%"),
-                    "above": t("高于目标 15–40%"),
-                    "far_above": t("高于目标 40% 以上"),
-                }
-                for key, _, _, colour in GRADUATED_CLASSES:
-                    self.addItem(QListWidgetItem(swatch(colour), "  " + labels[key]))
-                self.addItem(QListWidgetItem(swatch(NO_WORKER_COLOUR), "  " + t("无网格员")))
-                self.addItem(
-                    QListWidgetItem(swatch(DEDICATED_COLOUR), "  " + t("专属网格（免考核）"))
-                )
+                self.addItem(QListWidgetItem(swatch(entry.fill, entry.line, entry.dot), text))

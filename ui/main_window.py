@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
             "open": t("打开…"),
             "save": t("保存"),
             "save_as": t("另存为…"),
-            "export": t("导出地图…"),
+            "export": t("打印布局…"),
             "quit": t("退出"),
             "undo": t("撤销"),
             "redo": t("重做"),

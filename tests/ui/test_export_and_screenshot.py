@@ -1,4 +1,4 @@
-"""Exporting the map at a scale, and ``gridplanner app PROJECT --screenshot``."""
+"""``gridplanner app PROJECT --screenshot`` (printing is in test_print_dialog)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,6 @@ import sys
 from pathlib import Path
 
 from PySide6.QtGui import QImage
-
-from gridplanner.layers.renderer import RenderRequest
-from gridplanner.layers.snapshot import build_map_data
-from gridplanner.layers.style import default_layers
-from gridplanner.layers.view import MapView
-from gridplanner.rollups import compute_rollups
-from gridplanner.ui.export_dialog import export_map
-
-
-def test_export_png_and_pdf_at_scale(qapp, tiny_project, tmp_path: Path) -> None:
-    data = build_map_data(tiny_project, compute_rollups(tiny_project))
-    view = MapView(0, 0, 1, 400, 300).fitted(data.extent)
-    request = RenderRequest(data, view, default_layers())
-    png = export_map(
-        request, tmp_path / "地图.png", 2_000, dpi=100, size_mm=(100, 80), title="测试"
-    )
-    image = QImage(str(png))
-    assert (image.width(), image.height()) == (394, 315)
-    pdf = export_map(request, tmp_path / "map.pdf", 2_000, dpi=150, size_mm=(100, 80))
-    assert pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_cli_screenshot_of_sample(sample_street_path: Path, tmp_path: Path) -> None:

@@ -1023,5 +1023,81 @@
         <source>专属网格不参与户/人配比考核</source>
         <translation>Dedicated grids are exempt from the households-per-worker band</translation>
     </message>
+    <message>
+        <source>打印布局</source>
+        <translation>Print layout</translation>
+    </message>
+    <message>
+        <source>打印布局…</source>
+        <translation>Print layout…</translation>
+    </message>
+    <message>
+        <source>横向</source>
+        <translation>Landscape</translation>
+    </message>
+    <message>
+        <source>纵向</source>
+        <translation>Portrait</translation>
+    </message>
+    <message>
+        <source>适合范围</source>
+        <translation>Fit to scope</translation>
+    </message>
+    <message>
+        <source>显示图例</source>
+        <translation>Show legend</translation>
+    </message>
+    <message>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>副标题</source>
+        <translation>Subtitle</translation>
+    </message>
+    <message>
+        <source>纸张</source>
+        <translation>Paper</translation>
+    </message>
+    <message>
+        <source>方向</source>
+        <translation>Orientation</translation>
+    </message>
+    <message>
+        <source>分辨率</source>
+        <translation>Resolution</translation>
+    </message>
+    <message>
+        <source>制图</source>
+        <translation>Made by</translation>
+    </message>
+    <message>
+        <source>日期</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>打印…</source>
+        <translation>Print…</translation>
+    </message>
+    <message>
+        <source>正在打印…</source>
+        <translation>Printing…</translation>
+    </message>
+    <message>
+        <source>地图</source>
+        <translation>map</translation>
+    </message>
+    <message>
+        <source>选中要素</source>
+        <translation>Selected features</translation>
+    </message>
+    <message>
+        <source>当前视图</source>
+        <translation>Current view</translation>
+    </message>
+    <message>
+        <source>整个方案</source>
+        <translation>Whole plan</translation>
+    </message>
 </context>
 </TS>
