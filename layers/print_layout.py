@@ -209,7 +209,8 @@ def _draw(
     _scale_bar(painter, frame, mpp, scale, mm, sheet.lang)
     if sheet.legend:
         box = QRectF(frame.right() + 4 * mm, frame.top(), legend_w, frame.height())
-        _legend(painter, box, legend_entries(layers, sheet.lang), mm, sheet.lang)
+        shown = tuple(s for s in layers if s.in_scale(scale))  # what the sheet draws
+        _legend(painter, box, legend_entries(shown, sheet.lang), mm, sheet.lang)
     when = sheet.when or date.today().isoformat()
     foot = (
         f"{word('made', sheet.lang)}: {sheet.producer}    {word('date', sheet.lang)}: {when}    "

@@ -56,6 +56,7 @@ def test_one_a3_map_per_grid_of_the_community_with_title_legend_and_scale(
         assert heading(street, grid) in text
         assert "图例" in text and "比例尺" in text and "北" in text and name in text
         assert "山源社区" in text and "户数" in text  # the subtitle: where, how many
+        assert "楼栋" in text  # a grid's sheet is large enough to show the buildings
         width, height = pdf_page_size(pdf)
         assert (round(width * 25.4 / 72), round(height * 25.4 / 72)) == (420, 297)
 
@@ -141,6 +142,7 @@ def test_english_sheet_and_a_fixed_scale(qapp, sample_street_path, tmp_path) -> 
     text = pdf_text(pdf)
     assert "Shanyuan for the meeting" in text and "Legend" in text
     assert "Scale 1:25,000" in text
+    assert "Buildings" not in text  # drawn from 1:15,000 only: not in this legend either
 
 
 def test_the_fitted_scale_is_the_first_round_scale_that_holds_the_extent() -> None:
