@@ -24,11 +24,13 @@ from gridplanner.ui import map_tools
 from gridplanner.ui.audit_exchange import AuditWorkflow, ExportDataDialog, PushDialog
 from gridplanner.ui.autosave import Autosaver
 from gridplanner.ui.basemap_dialog import BasemapDialog, make_basemap
+from gridplanner.ui.context_menus import open_attribute_table, wire_context_menus
 from gridplanner.ui.controller import AppController
 from gridplanner.ui.editor import Editor, wire_editing
 from gridplanner.ui.findings_panel import Finding
 from gridplanner.ui.i18n import install_language, t
 from gridplanner.ui.main_window import MainWindow
+from gridplanner.ui.measure_tool import MeasureTool
 from gridplanner.ui.print_dialog import layout_dialog_for
 
 
@@ -65,7 +67,7 @@ class App:
 
 
 #: Bump when docks or toolbars change, so an old saved layout is ignored.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 
 def config_dir() -> Path:
@@ -180,6 +182,15 @@ def _wire(app: App) -> None:
     }
     for key, tool in tools.items():
         actions[key].triggered.connect(lambda _=False, k=tool: canvas.set_tool(k(canvas)))
+    for key, area in (("measure_distance", False), ("measure_area", True)):
+        actions[key].triggered.connect(
+            lambda _=False, a=area: canvas.set_tool(MeasureTool(canvas, area=a))
+        )
+    canvas.measured.connect(window.show_status)
+    actions["attribute_table"].triggered.connect(
+        lambda: open_attribute_table(app, window.attribute_table.key)
+    )
+    wire_context_menus(app)
     window.languageChosen.connect(app.set_language)
 
     def apply_basemap() -> None:
@@ -261,7 +272,7 @@ def _wire_audit(app: App) -> AuditWorkflow:
     workflow = AuditWorkflow(app)
     window = app.window
     actions = window.actions_by_key
-    actions["audit"].triggered.connect(workflow.run_audit)
+    actions["audit"].triggered.connect(lambda: workflow.run_audit())
     window.findings_panel.fixRequested.connect(workflow.apply_fix)
 
     def export_data() -> None:

@@ -57,14 +57,15 @@ class AuditWorkflow:
         self.rows: list[FindingRow] = []
 
     # -- audit ----------------------------------------------------------------------
-    def run_audit(self) -> BackgroundTask | None:
+    def run_audit(self, scope: str | None = None) -> BackgroundTask | None:
+        """Audit the plan, or the subtree of the node coded ``scope`` (核查此范围)."""
         project = self.app.controller.project
         if project is None:
             return None
         plan = copy_plan(project)
 
         def work(progress: Any, cancelled: Any) -> list[FindingRow]:
-            result = run_audit(plan, None, progress, cancelled)
+            result = run_audit(plan, scope, progress, cancelled)
             fixes = {s.finding_id: s for s in suggest_fixes(plan, result)}
             lang = current_language()
             return [

@@ -71,6 +71,8 @@ class MapCanvas(QWidget):
     renderFinished = Signal(float)  # milliseconds
     renderFailed = Signal(str)
     identified = Signal(list)  # [(Level, node id)]
+    measured = Signal(str)  # the measure tool's result, for the status bar
+    contextRequested = Signal(object)  # a right-click (MapEvent) with a navigation tool
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -259,9 +261,7 @@ class MapCanvas(QWidget):
             if snapped is not None:
                 lon, lat, kind = snapped
                 x, y = self.data.from_lonlat(np.array([lon]), np.array([lat]))
-                return replace(
-                    event, x=float(x[0]), y=float(y[0]), lon=lon, lat=lat, snap=kind
-                )
+                return replace(event, x=float(x[0]), y=float(y[0]), lon=lon, lat=lat, snap=kind)
         return replace(event, lon=lon, lat=lat)
 
     def set_rubber_band(self, rect: QRectF | None) -> None:

@@ -28,6 +28,7 @@ class Overlay:
     snap: tuple[float, float, str] | None = None
     brush: tuple[float, float, float] | None = None  # x, y, radius (metres)
     collected: QPainterPath = field(default_factory=QPainterPath)
+    caption: tuple[float, float, str] | None = None  # x, y (metres) and text, e.g. a measure
 
 
 def paint_overlay(painter: QPainter, view: MapView, overlay: Overlay) -> None:
@@ -85,4 +86,13 @@ def paint_overlay(painter: QPainter, view: MapView, overlay: Overlay) -> None:
             else:
                 painter.drawLine(int(px) - 7, int(py) - 7, int(px) + 7, int(py) + 7)
                 painter.drawLine(int(px) - 7, int(py) + 7, int(px) + 7, int(py) - 7)
+    if overlay.caption is not None:
+        x, y, text = overlay.caption
+        px, py = view.to_pixel(x, y)
+        box = painter.fontMetrics().boundingRect(text).adjusted(-5, -3, 5, 3)
+        box.moveTopLeft(QPointF(px + 12, py + 12).toPoint())
+        painter.setPen(QPen(QColor(60, 60, 60), 1.0))
+        painter.setBrush(QColor(255, 255, 240, 235))
+        painter.drawRect(box)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
     painter.restore()

@@ -28,9 +28,11 @@ from gridplanner.layers.selection import Selection
 from gridplanner.layers.snapshot import MapData
 from gridplanner.levels import Level
 from gridplanner.model import Project
+from gridplanner.ui.attribute_table import AttributeTable
 from gridplanner.ui.canvas import MapCanvas
 from gridplanner.ui.edit_ui import EDIT_TOOLS, add_edit_actions, retranslate_edit
 from gridplanner.ui.findings_panel import FindingsPanel
+from gridplanner.ui.histogram_panel import HistogramPanel
 from gridplanner.ui.i18n import t
 from gridplanner.ui.layer_panel import LayerPanel, LegendPanel
 from gridplanner.ui.properties_panel import PropertiesPanel
@@ -39,6 +41,15 @@ from gridplanner.ui.tasks import BackgroundTask, TaskCancelled
 from gridplanner.ui.tree_panel import TreePanel, TreeState
 
 FILTER = "GeoPackage (*.gpkg)"
+#: The navigation and measuring tools and their shortcuts (QGIS's for measuring).
+NAVIGATION_TOOLS: dict[str, str | None] = {
+    "tool_pan": None,
+    "tool_select": None,
+    "tool_zoom_box": None,
+    "tool_identify": "Ctrl+Shift+I",
+    "measure_distance": "Ctrl+Shift+M",
+    "measure_area": "Ctrl+Shift+J",
+}
 
 
 class MainWindow(QMainWindow):
@@ -59,6 +70,8 @@ class MainWindow(QMainWindow):
         self.findings_panel = FindingsPanel()
         self.tally_panel = TallyPanel()
         self.undo_view = QUndoView()
+        self.histogram_panel = HistogramPanel()
+        self.attribute_table = AttributeTable(selection)
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (
             Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -72,7 +85,9 @@ class MainWindow(QMainWindow):
             ("properties", self.properties_panel, right),
             ("findings", self.findings_panel, bottom),
             ("tallies", self.tally_panel, bottom),
+            ("attributes", self.attribute_table, bottom),
             ("undo", self.undo_view, left),
+            ("histogram", self.histogram_panel, left),
         ):
             dock = QDockWidget(self)
             dock.setObjectName(f"dock_{key}")
@@ -87,6 +102,8 @@ class MainWindow(QMainWindow):
         )
         self.tabifyDockWidget(self.docks["legend"], self.docks["undo"])
         self.docks["legend"].raise_()
+        self.tabifyDockWidget(self.docks["tallies"], self.docks["attributes"])
+        self.docks["tallies"].raise_()
         self.resizeDocks([self.docks["findings"]], [170], Qt.Orientation.Vertical)
         self.resizeDocks(
             [self.docks["tree"], self.docks["properties"]], [480, 320], Qt.Orientation.Vertical
@@ -132,8 +149,9 @@ class MainWindow(QMainWindow):
         a("zoom_out", QKeySequence.StandardKey.ZoomOut)
         a("basemap")
         self.tool_group = QActionGroup(self)
-        for key in ("tool_pan", "tool_select", "tool_zoom_box", "tool_identify"):
-            self.tool_group.addAction(a(key, checkable=True))
+        for key, keys in NAVIGATION_TOOLS.items():
+            self.tool_group.addAction(a(key, keys, checkable=True))
+        a("attribute_table", "F6")
         self.actions_by_key["tool_pan"].setChecked(True)
         add_edit_actions(self, self.tool_group)
         self.language_group = QActionGroup(self)
@@ -149,8 +167,16 @@ class MainWindow(QMainWindow):
             "file": ["open", "recent", "save", "save_as", None, "export", None, "quit"],
             "edit": ["undo", "redo", None, *EDIT_TOOLS, None, "merge", "colour_deviation"],
             "plan": ["balance", "audit", "history", None, "export_data", "push"],
-            "view": ["zoom_full", "zoom_selection", "zoom_in", "zoom_out", None, "docks"],
-            "tools": ["tool_pan", "tool_select", "tool_zoom_box", "tool_identify"],
+            "view": [
+                "zoom_full",
+                "zoom_selection",
+                "zoom_in",
+                "zoom_out",
+                None,
+                "attribute_table",
+                "docks",
+            ],
+            "tools": list(NAVIGATION_TOOLS),
             "settings": ["basemap"],
             "language": ["lang_zh", "lang_en"],
         }
@@ -178,6 +204,8 @@ class MainWindow(QMainWindow):
             "tool_select",
             "tool_zoom_box",
             "tool_identify",
+            "measure_distance",
+            "measure_area",
             None,
             "zoom_full",
             "zoom_selection",
@@ -208,6 +236,9 @@ class MainWindow(QMainWindow):
             "tool_select": t("选择"),
             "tool_zoom_box": t("拉框缩放"),
             "tool_identify": t("识别"),
+            "measure_distance": t("测量距离"),
+            "measure_area": t("测量面积"),
+            "attribute_table": t("属性表"),
             "lang_zh": "中文",
             "lang_en": "English",
         }
@@ -233,6 +264,8 @@ class MainWindow(QMainWindow):
             "findings": t("核查问题"),
             "tallies": t("网格统计"),
             "undo": t("操作历史"),
+            "attributes": t("属性表"),
+            "histogram": t("户/人分布"),
         }
         for key, text in docks.items():
             self.docks[key].setWindowTitle(text)
@@ -246,6 +279,12 @@ class MainWindow(QMainWindow):
         self.findings_panel.retranslate()
         self.tree_panel.model.retranslate()
         self.set_recent(self.recent_paths if hasattr(self, "recent_paths") else [])
+        self.attribute_table.retranslate()
+        self.histogram_panel.update()
+        for action in self.actions_by_key.values():  # tooltips name the shortcut, as QGIS's
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            text = action.text().replace("&", "").removesuffix("…")
+            action.setToolTip(f"{text} ({keys})" if keys else text)
 
     # -- view verbs (called by the controller) ---------------------------------------------
     #: False for screenshots and scripted runs: errors go to stderr, questions get "no".
@@ -340,6 +379,8 @@ class MainWindow(QMainWindow):
         self.tally_panel.show_warnings([])
         self.properties_panel.show_node(None, None)
         self.crs_label.setText(f"CGCS2000 · {data.crs}")
+        self.histogram_panel.show_plan(project, rollups)
+        self.attribute_table.show_plan(project, rollups)
 
     def update_attributes(
         self, project: Project, rollups: pd.DataFrame, data: MapData, change: PlanChange
@@ -348,6 +389,8 @@ class MainWindow(QMainWindow):
         self.tree_panel.apply_change(project, rollups, change)
         self.canvas.set_data(data)
         self.tally_panel.apply_change(project, rollups, change)
+        self.histogram_panel.show_plan(project, rollups)
+        self.attribute_table.plan_changed(project, rollups)
         node = self.selection.ids[0] if len(self.selection.ids) == 1 else None
         if node is not None and (node in change.nodes or node in change.tallies):
             self.properties_panel.show_node(project, node, rollups)

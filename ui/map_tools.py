@@ -82,6 +82,8 @@ class _DragTool(MapTool):
     def press(self, event: MapEvent) -> None:
         if event.button == "left":
             self.start, self.dragging = event, False
+        elif event.button == "right":  # the navigation tools' context menu, as in QGIS
+            self.canvas.contextRequested.emit(event)
 
     def move(self, event: MapEvent) -> None:
         if self.start is None:

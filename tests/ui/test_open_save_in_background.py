@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QProgressDialog, QPushButton
@@ -131,4 +132,8 @@ def test_a_real_save_keeps_the_loop_turning_throughout(
     assert threads and threads[0] != threading.main_thread().name
     start, end = spans
     during = [t for t in ticks if start <= t <= end]
-    assert len(during) >= 0.5 * (end - start) / 0.02 - 2  # it kept ticking throughout
+    # It kept ticking throughout: no stall longer than a few frames, from the tick
+    # before the save to the tick after it (the count alone was at the mercy of GIL
+    # scheduling on a busy 2-core machine).
+    around = [t for t in ticks if t < start][-1:] + during + [t for t in ticks if t > end][:1]
+    assert len(during) >= 3 and max(np.diff(around)) < 0.25, np.diff(around)

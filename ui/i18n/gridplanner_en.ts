@@ -1099,5 +1099,101 @@
         <source>整个方案</source>
         <translation>Whole plan</translation>
     </message>
+    <message>
+        <source>{0} / {1} 行</source>
+        <translation>{0} / {1} rows</translation>
+    </message>
+    <message>
+        <source>上级</source>
+        <translation>Parent</translation>
+    </message>
+    <message>
+        <source>专兼职</source>
+        <translation>Employment</translation>
+    </message>
+    <message>
+        <source>偏差 %</source>
+        <translation>Deviation %</translation>
+    </message>
+    <message>
+        <source>公顷</source>
+        <translation>ha</translation>
+    </message>
+    <message>
+        <source>属性表</source>
+        <translation>Attribute table</translation>
+    </message>
+    <message>
+        <source>户/人分布</source>
+        <translation>Households per worker</translation>
+    </message>
+    <message>
+        <source>所属网格</source>
+        <translation>Grid</translation>
+    </message>
+    <message>
+        <source>所属网格单元</source>
+        <translation>Grid unit</translation>
+    </message>
+    <message>
+        <source>打开属性表</source>
+        <translation>Open attribute table</translation>
+    </message>
+    <message>
+        <source>服务电话</source>
+        <translation>Service phone</translation>
+    </message>
+    <message>
+        <source>核查此范围</source>
+        <translation>Audit this scope</translation>
+    </message>
+    <message>
+        <source>楼栋数</source>
+        <translation>Buildings</translation>
+    </message>
+    <message>
+        <source>没有可统计的网格</source>
+        <translation>No grids to chart</translation>
+    </message>
+    <message>
+        <source>测量距离</source>
+        <translation>Measure distance</translation>
+    </message>
+    <message>
+        <source>测量面积</source>
+        <translation>Measure area</translation>
+    </message>
+    <message>
+        <source>目标 {0} 户/人，区间 {1}–{2}；区间内 {3}/{4} 个网格</source>
+        <translation>Target {0} households per worker, band {1}–{2}; {3} of {4} grids in band</translation>
+    </message>
+    <message>
+        <source>筛选（任一列包含）…</source>
+        <translation>Filter (any column contains)…</translation>
+    </message>
+    <message>
+        <source>缩放到</source>
+        <translation>Zoom to</translation>
+    </message>
+    <message>
+        <source>缩放到图层</source>
+        <translation>Zoom to layer</translation>
+    </message>
+    <message>
+        <source>距离 {0}</source>
+        <translation>Distance {0}</translation>
+    </message>
+    <message>
+        <source>面积 {0}，周长 {1}</source>
+        <translation>Area {0}, perimeter {1}</translation>
+    </message>
+    <message>
+        <source>（各范围目标不同，阴影为最常见的区间）</source>
+        <translation> (scopes have different targets; the most common band is shaded)</translation>
+    </message>
+    <message>
+        <source>；另有专属网格 {0} 个、无网格员 {1} 个</source>
+        <translation>; also {0} dedicated grids and {1} without a worker</translation>
+    </message>
 </context>
 </TS>
