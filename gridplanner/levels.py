@@ -91,7 +91,53 @@ ALIASES = {
 
 
 class NodeKind(StrEnum):
-    """Ordinary grids carry the household band; dedicated grids (专属网格) are exempt."""
+    """Ordinary grids carry the household band; dedicated grids (专属网格) are exempt.
+
+    The value is what files, the exchange package and its schema carry; people read
+    :meth:`label` (普通网格 / 专属网格)."""
 
     ORDINARY = "ordinary"
     DEDICATED = "dedicated"
+
+    def label(self, lang: str = "zh") -> str:
+        """The kind's label in ``lang`` ("zh" or "en")."""
+        zh, en = KIND_LABELS[self]
+        return en if lang == "en" else zh
+
+
+#: How the grid kinds read on paper and in exports (zh, en).
+KIND_LABELS = {
+    NodeKind.ORDINARY: ("普通网格", "ordinary grid"),
+    NodeKind.DEDICATED: ("专属网格", "dedicated grid"),
+}
+
+
+def kind_label(value: object, lang: str = "zh") -> str | None:
+    """A stored kind value (``ordinary``/``dedicated``) as people read it; None stays
+    None and an unknown value is shown as it is."""
+    if _missing(value):
+        return None
+    try:
+        return NodeKind(str(value)).label(lang)
+    except ValueError:
+        return str(value)
+
+
+def parse_kind(text: str) -> NodeKind | None:
+    """The kind a cell names exactly: the value or a label in either language
+    (``dedicated``, 专属网格, ``Dedicated grid``); None for anything else."""
+    key = str(text).strip().lower()
+    for kind, labels in KIND_LABELS.items():
+        if key == kind.value or key in (label.lower() for label in labels):
+            return kind
+    return None
+
+
+def _missing(value: object) -> bool:
+    """None, NaN or pandas' NA (a cell left empty)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True

@@ -54,6 +54,27 @@ PART_TIME = "part_time"
 EMPLOYMENT_LABELS = {FULL_TIME: ("专职", "full-time"), PART_TIME: ("兼职", "part-time")}
 
 
+def employment_label(value: object, lang: str = "zh") -> str | None:
+    """A stored employment value (``full_time``/``part_time``) as people read it; an
+    empty cell is None and an unknown value is shown as it is."""
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    labels = EMPLOYMENT_LABELS.get(str(value))
+    if labels is None:
+        return str(value)
+    return labels[1] if lang == "en" else labels[0]
+
+
+def parse_employment(text: str) -> str | None:
+    """The employment value a cell names exactly: the value or a label in either
+    language (``part_time``, 兼职, ``Part-time``); None for anything else."""
+    key = str(text).strip().lower()
+    for value, labels in EMPLOYMENT_LABELS.items():
+        if key == value or key in (label.lower() for label in labels):
+            return value
+    return None
+
+
 @dataclass(frozen=True)
 class Version:
     """One entry of the plan's history."""

@@ -10,6 +10,7 @@ import pandas as pd
 from gridplanner.levels import Level, NodeKind
 from gridplanner.model import Project
 from gridplanner.rollups import compute_rollups
+from gridplanner.timefmt import local_time
 
 TEXT = {
     "zh": {
@@ -61,7 +62,7 @@ def tree_lines(project: Project, lang: str = "zh", depth: Level = Level.GRID_UNI
     )
     if project.history:
         v = project.history[-1]
-        yield f"{t['history']}: v{v.version} {v.time} {v.author} — {v.summary}"
+        yield f"{t['history']}: v{v.version} {local_time(v.time)} {v.author} — {v.summary}"
     hidden = 0
     for level_depth, node_id in project.iter_tree():
         level = Level(nodes.at[node_id, "level"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -119,3 +120,24 @@ def sample_street_path() -> Path:
     import gridplanner.sample_data as sample_data
 
     return Path(sample_data.__file__).parent / "street.gpkg"
+
+
+@pytest.fixture
+def local_tz() -> Iterator[Callable[[str], None]]:
+    """Set the process's local time zone (a POSIX TZ string such as ``CST-8``, which
+    needs no tz database) for one test; the zone in force before comes back after."""
+    import os
+    import time
+
+    before = os.environ.get("TZ")
+
+    def use(zone: str) -> None:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+    yield use
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QSplashScreen
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QMessageBox,
+    QSplashScreen,
+)
 
 from gridplanner.layers.labels import LABEL_FONT_FAMILY
 from gridplanner.layers.selection import Selection
@@ -32,6 +38,7 @@ from gridplanner.ui.i18n import install_language, t
 from gridplanner.ui.main_window import MainWindow
 from gridplanner.ui.measure_tool import MeasureTool
 from gridplanner.ui.print_dialog import layout_dialog_for
+from gridplanner.ui.tally_panel import grids_under
 
 
 @dataclass
@@ -128,6 +135,13 @@ def _wire(app: App) -> None:
     window.tree_panel.zoomRequested.connect(canvas.zoom_to_selection)
     selection.changed.connect(lambda _source: app._show_selected())
 
+    def tally_scope(_source: str) -> None:
+        project = controller.project
+        grids = None if project is None else grids_under(project, selection.level, selection.ids)
+        window.tally_panel.set_scope(grids)
+
+    selection.changed.connect(tally_scope)
+
     def cursor_moved(x: float, y: float) -> None:
         if canvas.data is not None:
             lon, lat = canvas.data.to_lonlat(x, y)
@@ -191,6 +205,15 @@ def _wire(app: App) -> None:
         lambda: open_attribute_table(app, window.attribute_table.key)
     )
     wire_context_menus(app)
+
+    def ask_author() -> None:
+        name, ok = QInputDialog.getText(
+            window, t("作者"), t("保存版本时记录的作者："), text=controller.author()
+        )
+        if ok:
+            app.settings.setValue("author", name.strip())
+
+    actions["author"].triggered.connect(ask_author)
     window.languageChosen.connect(app.set_language)
 
     def apply_basemap() -> None:
@@ -279,7 +302,7 @@ def _wire_audit(app: App) -> AuditWorkflow:
         dialog = ExportDataDialog(window)
         if dialog.exec() and dialog.out.text():
             workflow.export(
-                dialog.format.currentText(),
+                dialog.chosen_format(),
                 dialog.out.text(),
                 dialog.personal.isChecked(),
                 dialog.allow.isChecked(),

@@ -112,8 +112,8 @@ def layer_frame(project: Project, rollups: pd.DataFrame, key: str) -> TableData:
     rows = nodes[nodes["level"] == level.value]
     figures = rollups.reindex(rows.index)
     columns: dict[str, object] = {
-        t("编码"): rows["code"].astype(str).to_numpy(),
         t("名称"): rows["name"].astype(str).to_numpy(),
+        t("编码"): rows["code"].astype(str).to_numpy(),
         t("上级"): names.reindex(rows["parent_id"]).fillna("").to_numpy(),
         t("户数"): figures["households"].to_numpy(dtype=np.int64),
         t("人口"): figures["population"].to_numpy(dtype=np.int64),

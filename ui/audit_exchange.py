@@ -18,8 +18,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -101,6 +104,7 @@ class AuditWorkflow:
             return False
         self.rows = [r for r in self.rows if r is not row]
         self.app.show_findings(self.rows)  # type: ignore[arg-type]
+        self.app.window.canvas.set_highlight(None)  # the fixed finding is gone from the map
         return True
 
     # -- export and push ---------------------------------------------------------------
@@ -110,6 +114,7 @@ class AuditWorkflow:
         if project is None:
             return None
         plan = copy_plan(project)
+        lang = current_language()  # the spreadsheet reads in the window's language
 
         def work(progress: Any, cancelled: Any) -> list[Path]:
             if fmt == "package":
@@ -120,7 +125,7 @@ class AuditWorkflow:
                         + f" ({len(blocking)}): "
                         + blocking[0]
                     )
-            return export_project(plan, fmt, out, include_personal)
+            return export_project(plan, fmt, out, include_personal, lang=lang)
 
         return self._start(BackgroundTask(work), self._exported)
 
@@ -177,17 +182,47 @@ class AuditWorkflow:
         return task
 
 
+def format_titles() -> dict[str, str]:
+    """The export formats as a person reads them."""
+    return {
+        "package": t("交换包（上报平台）"),
+        "geojson": "GeoJSON",
+        "gpkg": "GeoPackage",
+        "shapefile": t("Shapefile（GBK 编码）"),
+        "xlsx": t("Excel 表格"),
+    }
+
+
 class ExportDataDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(t("导出数据"))
         self.format = QComboBox()
-        self.format.addItems(list(EXPORT_FORMATS))
+        titles = format_titles()
+        for key in EXPORT_FORMATS:
+            self.format.addItem(titles.get(key, key), key)
         self.out = QLineEdit()
+        self.out.setPlaceholderText(t("选择一个输出文件夹"))
+        self.out.setMinimumWidth(320)
+        browse = QPushButton(t("浏览…"))
+        browse.clicked.connect(self._browse)
+        where = QWidget()
+        row = QHBoxLayout(where)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
         self.personal = QCheckBox(t("包含网格员联系电话"))
         self.allow = QCheckBox(t("忽略阻断性核查问题（记录在案）"))
-        _form(self, [(t("格式"), self.format), (t("输出路径"), self.out), ("", self.personal),
+        _form(self, [(t("格式"), self.format), (t("输出文件夹"), where), ("", self.personal),
                      ("", self.allow)])  # fmt: skip
+
+    def chosen_format(self) -> str:
+        return str(self.format.currentData())
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, t("输出文件夹"), self.out.text())
+        if folder:
+            self.out.setText(folder)
 
 
 class PushDialog(QDialog):

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,7 +45,7 @@ from gridplanner.balance import BalanceResult, run_balance
 from gridplanner.balance_request import ALL_VACANCIES, BalanceRequest, Mode, codes_in
 from gridplanner.editing import Edit
 from gridplanner.errors import GridPlannerError, PlannerError
-from gridplanner.layers.renderer import PathCache, RenderRequest, render_image
+from gridplanner.layers.renderer import PathCache, RenderRequest, render_image, selection_path
 from gridplanner.layers.snapshot import MapData, build_map_data
 from gridplanner.layers.style import Style, default_layers, with_state
 from gridplanner.layers.view import MapView
@@ -97,8 +98,41 @@ def balance_preview(
     images = [
         render_image(RenderRequest(d, view, layers, lang), PathCache()) for d in (data, after)
     ]
-    assert images[0] is not None and images[1] is not None
-    return BalancePreview(result, result.edit, images[0], images[1], moved_rows(project, result))
+    before, after_image = images
+    assert before is not None and after_image is not None
+    child = request.tier.child
+    moved = [
+        node
+        for node, _, _ in result.recoded
+        if child is not None and project.nodes.at[node, "level"] == child.value
+    ]
+    if child is not None and moved:
+        outline_moved(before, data, view, child, moved)
+        outline_moved(after_image, after, view, child, moved)
+    return BalancePreview(result, result.edit, before, after_image, moved_rows(project, result))
+
+
+MOVED_COLOUR = QColor(200, 0, 160)
+
+
+def outline_moved(
+    image: QImage, data: MapData, view: MapView, level: Level, moved: list[int]
+) -> None:
+    """Outline the children the balance moves, on a preview image (before and after)."""
+    path = selection_path(data, level, [m for m in moved if m in set(data.levels[level].ids)])
+    if path.isEmpty():
+        return
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setTransform(view.transform())
+        pen = QPen(MOVED_COLOUR, 2.5)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(path)
+    finally:
+        painter.end()
 
 
 def moved_rows(project: Project, result: BalanceResult) -> pd.DataFrame:

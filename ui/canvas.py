@@ -51,7 +51,7 @@ from gridplanner.layers.style import LayerState, default_layers, state_of
 from gridplanner.layers.view import MapView
 from gridplanner.levels import LEVELS, Level
 from gridplanner.ui.canvas_input import WHEEL_ZOOM, map_event, navigate_by_key
-from gridplanner.ui.canvas_overlay import Overlay, paint_overlay
+from gridplanner.ui.canvas_overlay import Overlay, paint_furniture, paint_overlay
 from gridplanner.ui.i18n import current_language, t
 from gridplanner.ui.map_tools import MapEvent, MapTool, PanTool
 from gridplanner.ui.render_job import RenderJob, RenderSignals
@@ -109,6 +109,7 @@ class MapCanvas(QWidget):
         self.overlay = Overlay()
         #: (lon, lat, tolerance m) -> (lon, lat, kind) or None; set by the app for snapping.
         self.snapper: Snapper | None = None
+        self.snap_pixels = SNAP_PIXELS  # the snapping tolerance (捕捉设置)
         self.tool: MapTool = PanTool(self)
         self.tool.activate()
         selection.changed.connect(self._on_selection)
@@ -241,6 +242,8 @@ class MapCanvas(QWidget):
                 px, py = self.view.to_pixel(x, y)
                 painter.drawEllipse(QPointF(px, py), 8, 8)
         paint_overlay(painter, self.view, self.overlay)
+        if self.data is not None:
+            paint_furniture(painter, self.view, self.lang)
         if self._rubber is not None:
             painter.setPen(QPen(QColor(30, 30, 30), 1, Qt.PenStyle.DashLine))
             painter.setBrush(QColor(0, 120, 255, 40))
@@ -257,7 +260,7 @@ class MapCanvas(QWidget):
             return event
         lon, lat = self.data.to_lonlat(event.x, event.y)
         if self.tool.snapping and self.snapper is not None:
-            snapped = self.snapper(lon, lat, SNAP_PIXELS * self.view.mpp)
+            snapped = self.snapper(lon, lat, self.snap_pixels * self.view.mpp)
             if snapped is not None:
                 lon, lat, kind = snapped
                 x, y = self.data.from_lonlat(np.array([lon]), np.array([lat]))

@@ -7,9 +7,10 @@ the canvas paints it on top of the cached map image, so tools never paint.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from gridplanner.layers.view import MapView
@@ -95,4 +96,43 @@ def paint_overlay(painter: QPainter, view: MapView, overlay: Overlay) -> None:
         painter.setBrush(QColor(255, 255, 240, 235))
         painter.drawRect(box)
         painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+    painter.restore()
+
+
+def paint_furniture(painter: QPainter, view: MapView, lang: str = "zh") -> None:
+    """The canvas's scale bar (bottom left) and north arrow (top right), in pixels."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    metres = view.mpp * 110  # about 110 px of map
+    step = 10 ** math.floor(math.log10(max(metres, 1e-3)))
+    length = max(s for s in (step, 2 * step, 5 * step) if s <= metres)
+    px = length / view.mpp
+    x0, y0 = 12.0, view.height - 16.0
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(255, 255, 255, 200))
+    painter.drawRoundedRect(QRectF(x0 - 6, y0 - 20, px + 70, 28), 3, 3)
+    dark = QColor(30, 30, 30)
+    for k in range(2):
+        painter.setPen(QPen(dark, 1.0))
+        painter.setBrush(dark if k == 0 else QColor("white"))
+        painter.drawRect(QRectF(x0 + k * px / 2, y0 - 4, px / 2, 5))
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    painter.setPen(dark)
+    painter.drawText(QPointF(x0, y0 - 8), "0")
+    painter.drawText(QPointF(x0 + px + 6, y0 + 2), label)
+    tip = QPointF(view.width - 26.0, 12.0)
+    painter.setPen(QPen(dark, 1.0))
+    painter.setBrush(dark)
+    painter.drawPolygon(
+        QPolygonF([tip, QPointF(tip.x() - 8, tip.y() + 24), QPointF(tip.x(), tip.y() + 18)])
+    )
+    painter.setBrush(QColor("white"))
+    painter.drawPolygon(
+        QPolygonF([tip, QPointF(tip.x() + 8, tip.y() + 24), QPointF(tip.x(), tip.y() + 18)])
+    )
+    painter.drawText(
+        QRectF(tip.x() - 12, tip.y() + 24, 24, 16),
+        int(Qt.AlignmentFlag.AlignCenter),
+        "N" if lang == "en" else "北",
+    )
     painter.restore()

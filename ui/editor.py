@@ -23,6 +23,7 @@ from gridplanner.ui import edit_tools
 from gridplanner.ui.balance_dialog import BalanceDialog
 from gridplanner.ui.history import HistoryDialog, changed_grids, load_version
 from gridplanner.ui.i18n import t
+from gridplanner.ui.snapping import SnappingDialog, SnapSettings
 
 if TYPE_CHECKING:
     from gridplanner.ui.app import App
@@ -34,6 +35,7 @@ class Editor:
     def __init__(self, app: App) -> None:
         self.app = app
         self.picked: dict[Level, int] = {}
+        self.snap_settings = SnapSettings.load(app.settings)
 
     @property
     def project(self) -> Project | None:
@@ -93,8 +95,24 @@ class Editor:
         project = self.project
         if project is None:
             return None
-        found = editing.snap(project, Point(lon, lat), tolerance_m)
+        modes = self.snap_settings
+        if not modes.active:
+            return None
+        found = editing.snap(
+            project, Point(lon, lat), tolerance_m, vertices=modes.vertices, edges=modes.edges
+        )
         return float(found.point.x), float(found.point.y), found.kind
+
+    def set_snapping(self, modes: SnapSettings) -> None:
+        """Apply (and remember) the 捕捉设置."""
+        self.snap_settings = modes
+        self.app.window.canvas.snap_pixels = modes.pixels
+        modes.save(self.app.settings)
+
+    def edit_snapping(self) -> None:
+        dialog = SnappingDialog(self.snap_settings, self.app.window)
+        if dialog.exec():
+            self.set_snapping(dialog.value())
 
     def colour_by_deviation(self, on: bool) -> None:
         window = self.app.window
@@ -186,18 +204,16 @@ def wire_editing(app: App) -> Editor:
     window, controller = app.window, app.controller
     actions, canvas = window.actions_by_key, window.canvas
     canvas.snapper = editor.snap
+    canvas.snap_pixels = editor.snap_settings.pixels
+    actions["snapping"].triggered.connect(editor.edit_snapping)
     for key, tool in TOOLS.items():
-        actions[key].triggered.connect(
-            lambda _=False, k=tool: canvas.set_tool(k(canvas, editor))
-        )
+        actions[key].triggered.connect(lambda _=False, k=tool: canvas.set_tool(k(canvas, editor)))
     actions["merge"].triggered.connect(editor.merge_selected)
     actions["colour_deviation"].toggled.connect(editor.colour_by_deviation)
     actions["history"].triggered.connect(editor.show_history)
     actions["balance"].triggered.connect(editor.open_balance)
     window.undo_view.setStack(controller.undo_stack)
-    controller.edits.warned.connect(
-        lambda messages: window.tally_panel.show_warnings(messages)
-    )
+    controller.edits.warned.connect(lambda messages: window.tally_panel.show_warnings(messages))
 
     def grid_activated(grid_id: int) -> None:
         app.selection.set(Level.GRID, [grid_id], "tallies")
@@ -206,4 +222,3 @@ def wire_editing(app: App) -> Editor:
     window.tally_panel.gridActivated.connect(grid_activated)
     window.tree_panel.model.workerDropped.connect(editor.move_worker)
     return editor
-

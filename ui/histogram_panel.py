@@ -151,8 +151,9 @@ class HistogramPanel(QWidget):
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
         painter.setFont(font)
         for value in (x0, target if np.isfinite(target) else (x0 + x1) / 2, x1):
+            left = min(max(px(value) - 30, 0.0), self.width() - 60.0)  # inside the widget
             painter.drawText(
-                QRectF(px(value) - 30, plot.bottom() + 2, 60, 14),
+                QRectF(left, plot.bottom() + 2, 60, 14),
                 Qt.AlignmentFlag.AlignHCenter,
                 f"{value:.0f}",
             )

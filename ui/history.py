@@ -30,6 +30,7 @@ from gridplanner.editing import Comparison, compare
 from gridplanner.levels import Level
 from gridplanner.model import Project
 from gridplanner.store import load_project
+from gridplanner.timefmt import local_time
 from gridplanner.ui.i18n import t
 
 
@@ -92,9 +93,13 @@ class HistoryDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.versions = list(reversed(project.history))
         for row, version in enumerate(self.versions):
-            values = [str(version.version), version.time, version.author, version.summary]
+            when = local_time(version.time)
+            values = [str(version.version), when, version.author, version.summary]
             for column, value in enumerate(values):
-                self.table.setItem(row, column, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                if column == 1:
+                    item.setToolTip(version.time)  # as stored (UTC)
+                self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
         self.note = QLabel(t("选择一个已保存的版本，与当前方案比较（变化的网格在地图上高亮）。"))
         compare_button = QPushButton(t("与所选版本比较"))

@@ -148,6 +148,8 @@ class MainWindow(QMainWindow):
         a("zoom_in", QKeySequence.StandardKey.ZoomIn)
         a("zoom_out", QKeySequence.StandardKey.ZoomOut)
         a("basemap")
+        a("snapping")
+        a("author")
         self.tool_group = QActionGroup(self)
         for key, keys in NAVIGATION_TOOLS.items():
             self.tool_group.addAction(a(key, keys, checkable=True))
@@ -177,7 +179,7 @@ class MainWindow(QMainWindow):
                 "docks",
             ],
             "tools": list(NAVIGATION_TOOLS),
-            "settings": ["basemap"],
+            "settings": ["author", "snapping", "basemap"],
             "language": ["lang_zh", "lang_en"],
         }
         for menu_key, entries in layout.items():
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
                     menu.addAction(self.actions_by_key[entry])
         toolbar = self.addToolBar("main")
         toolbar.setObjectName("toolbar_main")
+        self.insertToolBarBreak(toolbar)  # two rows: nothing hides behind » in English
         self.toolbar = toolbar
         for toolbar_key in (
             "open",
@@ -232,6 +235,8 @@ class MainWindow(QMainWindow):
             "zoom_in": t("放大"),
             "zoom_out": t("缩小"),
             "basemap": t("底图…"),
+            "snapping": t("捕捉设置…"),
+            "author": t("作者…"),
             "tool_pan": t("平移"),
             "tool_select": t("选择"),
             "tool_zoom_box": t("拉框缩放"),

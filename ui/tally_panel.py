@@ -23,8 +23,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -249,6 +252,24 @@ class DeviationBar(QStyledItemDelegate):
         painter.restore()
 
 
+def grids_under(project: Project, level: Level | None, ids: tuple[int, ...]) -> set[int] | None:
+    """The grids a selection covers: selected grids, the grids of selected units, the
+    grids under selected communities or comprehensive grids (None: no selection)."""
+    if level is None or not ids:
+        return None
+    if level is Level.GRID:
+        return set(ids)
+    if level is Level.GRID_UNIT:
+        parents = project.nodes["parent_id"].reindex(list(ids)).dropna()
+        return {int(p) for p in parents}
+    return {
+        g
+        for node in ids
+        if node in project.nodes.index
+        for g in project.descendants_at(node, Level.GRID)
+    }
+
+
 class TallyPanel(QWidget):
     gridActivated = Signal(int)
 
@@ -268,15 +289,78 @@ class TallyPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(DEVIATION_COLUMN, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(DEVIATION_COLUMN, 130)
+        header.moveSection(1, 0)  # names first, codes second (the model keeps its order)
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.only_selection = QCheckBox()
+        self.shown_label = QLabel()
+        self.scope: set[int] | None = None  # grids under the selection (None: no selection)
+        self._hidden = np.zeros(0, dtype=bool)
         self.warning = QLabel()
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color: #b04000;")
         self.warning.setVisible(False)
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.only_selection)
+        bar.addWidget(self.shown_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
         layout.addWidget(self.warning)
         layout.addWidget(self.view)
         self.view.clicked.connect(self._clicked)
+        self.search.textChanged.connect(lambda _: self.apply_filter())
+        self.only_selection.toggled.connect(lambda _: self.apply_filter())
+        for signal in (
+            self.model.modelReset,
+            self.model.layoutChanged,
+            self.model.rowsInserted,
+            self.model.rowsRemoved,
+        ):
+            signal.connect(lambda *_: self.apply_filter(force=True))
+        self.retranslate()
+
+    # -- filtering (search, the selection's grids) --------------------------------------
+    def set_scope(self, grids: set[int] | None) -> None:
+        """The grids under the current selection; the table shows only them while
+        仅显示选中范围 is ticked."""
+        self.scope = grids
+        if self.only_selection.isChecked():
+            self.apply_filter()
+
+    def visible_mask(self) -> np.ndarray:
+        model = self.model
+        keep = np.ones(len(model.ids), dtype=bool)
+        text = self.search.text().strip().lower()
+        if text:
+            names = np.char.lower(np.array(model.names, dtype=str))
+            codes = np.array(model.codes, dtype=str)
+            keep &= (np.char.find(names, text) >= 0) | (np.char.find(codes, text) >= 0)
+        if self.only_selection.isChecked() and self.scope is not None:
+            keep &= np.isin(model.ids, np.fromiter(self.scope, dtype=np.int64))
+        return keep
+
+    def apply_filter(self, force: bool = False) -> None:
+        """Hide the rows the filter leaves out (only rows whose state changes)."""
+        hidden = ~self.visible_mask()
+        previous = self._hidden if len(self._hidden) == len(hidden) and not force else None
+        rows = range(len(hidden)) if previous is None else np.flatnonzero(previous != hidden)
+        for row in rows:
+            self.view.setRowHidden(int(row), bool(hidden[row]))
+        self._hidden = hidden
+        self.shown_label.setText(t("{0} / {1} 个网格").format(int((~hidden).sum()), len(hidden)))
+
+    def scroll_to(self, grid_id: int) -> None:
+        """Bring a grid's row into view (clearing a search that hides it)."""
+        row = self.row_of(grid_id)
+        if row < 0:
+            return
+        if self.view.isRowHidden(row) and self.search.text():
+            self.search.clear()
+        if not self.view.isRowHidden(row):
+            self.view.scrollTo(self.model.index(row, 0))
+            self.view.selectRow(row)
 
     def show_tallies(self, project: Project, frame: pd.DataFrame) -> None:
         if self.model.set_frame(project, frame):
@@ -286,12 +370,21 @@ class TallyPanel(QWidget):
             )
 
     def apply_change(self, project: Project, rollups: pd.DataFrame, change: PlanChange) -> None:
-        """After edits: only the grids whose figures or names changed (no re-sizing)."""
+        """After edits: only the grids whose figures or names changed (no re-sizing);
+        the view scrolls to the (first) edited grid."""
         if change.everything:
             grids = project.nodes.index[project.nodes["level"] == Level.GRID.value]
             self.show_tallies(project, rollups.reindex(grids))
-        else:
-            self.model.apply_change(project, rollups, change)
+            return
+        self.model.apply_change(project, rollups, change)
+        self.apply_filter()
+        touched = np.fromiter(change.tallies | change.added | change.nodes, dtype=np.int64)
+        edited = np.sort(self.model.ids[np.isin(self.model.ids, touched)])
+        if len(edited):
+            self.edited_grid = int(edited[0])
+            self.scroll_to(self.edited_grid)
+
+    edited_grid: int | None = None
 
     def show_warnings(self, messages: list[str]) -> None:
         self.warning.setText("\n".join(messages))
@@ -304,6 +397,9 @@ class TallyPanel(QWidget):
 
     def retranslate(self) -> None:
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 5)
+        self.search.setPlaceholderText(t("搜索网格名称或编码…"))
+        self.only_selection.setText(t("仅显示选中范围"))
+        self.apply_filter()
 
     def _clicked(self, index: QModelIndex) -> None:
         if index.isValid():

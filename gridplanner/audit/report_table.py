@@ -1,4 +1,7 @@
-"""Spreadsheet reports: one row per finding, Chinese headers (XLSX and CSV)."""
+"""Spreadsheet reports: one row per finding, Chinese headers (XLSX and CSV).
+
+The values are in the report's language: severity, title, message, rule and the
+level (网格, 楼栋 …, never the code name ``grid``)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 
 from gridplanner.audit.catalog import CHECKS, Severity
 from gridplanner.audit.finding import AuditResult, Finding
+from gridplanner.levels import Level
 
 HEADERS = [
     ("id", "编号"),
@@ -28,6 +32,8 @@ HEADERS = [
     ("lon", "经度"),
     ("lat", "纬度"),
 ]
+#: What a finding can be about besides a level of the hierarchy (zh, en).
+OTHER_SUBJECTS = {"building": ("楼栋", "Building"), "worker": ("网格员", "Worker")}
 FILLS = {
     Severity.BLOCKING: PatternFill("solid", fgColor="F8D7DA"),
     Severity.WARNING: PatternFill("solid", fgColor="FFF3CD"),
@@ -40,15 +46,32 @@ def rows(result: AuditResult, lang: str = "zh") -> list[list[object]]:
     return [_row(f, lang) for f in result.findings]
 
 
+def subject_label(value: str | None, lang: str = "zh") -> str:
+    """A finding's level (``grid``, ``building``, …) as people read it; "" when none."""
+    if not value:
+        return ""
+    if value in OTHER_SUBJECTS:
+        zh, en = OTHER_SUBJECTS[value]
+        return en if lang == "en" else zh
+    try:
+        return Level(value).label(lang)
+    except ValueError:
+        return value
+
+
+def _severity(severity: Severity, lang: str) -> str:
+    return severity.value if lang == "en" else severity.zh
+
+
 def _row(f: Finding, lang: str) -> list[object]:
     check = CHECKS[f.check]
     where = f.location() or (None, None)
     return [
         f.id,
-        f.severity.zh if lang != "en" else f.severity.value,
+        _severity(f.severity, lang),
         f.check,
         check.title(lang),
-        f.level,
+        subject_label(f.level, lang),
         " ".join(f.codes),
         " ".join(f.names),
         f.message(lang),
@@ -91,7 +114,9 @@ def write_xlsx(result: AuditResult, path: str | Path, lang: str = "zh") -> Path:
     summary.append(["检查项", "问题", "严重程度", "数量"])
     counts = result.by_check()
     for check in CHECKS.values():
-        summary.append([check.id, check.title_zh, check.severity.zh, counts.get(check.id, 0)])
+        summary.append(
+            [check.id, check.title(lang), _severity(check.severity, lang), counts.get(check.id, 0)]
+        )
     summary.append([])
     summary.append(["方案", result.project_name])
     summary.append(["范围", result.scope or "全部"])

@@ -39,8 +39,7 @@ def set_kind(
     if draft.level(int(node_id)) is not Level.GRID:
         raise EditError(f"only a grid can be dedicated, not {draft.code(int(node_id))}")
     kind = NodeKind(kind)
-    word = "专属网格" if kind is NodeKind.DEDICATED else "普通网格"
-    draft.label = f"{draft.get(node_id, 'name')} 改为{word}"
+    draft.label = f"{draft.get(node_id, 'name')} 改为{kind.label('zh')}"
     draft.set(int(node_id), "kind", kind.value)
     dedicated = dedicated_type if kind is NodeKind.DEDICATED else None
     draft.set(int(node_id), "dedicated_type", dedicated)

@@ -40,16 +40,22 @@ class Snap:
 
 
 def snap(
-    project: Project, point: Point, tolerance_m: float, *, exclude: Iterable[int] = ()
+    project: Project,
+    point: Point,
+    tolerance_m: float,
+    *,
+    exclude: Iterable[int] = (),
+    vertices: bool = True,
+    edges: bool = True,
 ) -> Snap:
     """The nearest unit vertex within ``tolerance_m`` metres, else the nearest point on a
-    unit edge, else ``point`` itself (vertices win over edges)."""
+    unit edge, else ``point`` itself (vertices win over edges; either can be off)."""
     skip = set(exclude)
     tol = tolerance_deg(tolerance_m, point.y)
     nodes = project.nodes
     cands = [u for u in units_near(project, point, tol) if u not in skip]
     best: Snap | None = None
-    for unit in cands:
+    for unit in cands if vertices else ():
         coords = shapely.get_coordinates(nodes.at[unit, "geometry"])
         dist = distances_m(coords, point.x, point.y)
         k = int(np.argmin(dist))
@@ -57,7 +63,7 @@ def snap(
             best = Snap(Point(coords[k]), VERTEX, unit, float(dist[k]))
     if best is not None:
         return best
-    for unit in cands:
+    for unit in cands if edges else ():
         on = nearest_points(nodes.at[unit, "geometry"].boundary, point)[0]
         metres = float(distances_m(np.array([[on.x, on.y]]), point.x, point.y)[0])
         if metres <= tolerance_m and (best is None or metres < best.distance_m):

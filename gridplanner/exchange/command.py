@@ -33,7 +33,7 @@ FIELD_OPTIONS = (
 
 def register(sub: Any) -> None:
     """Add the exchange subcommands to the ``gridplanner`` parser."""
-    from gridplanner.exchange.export import EXPORT_FORMATS
+    from gridplanner.exchange.export import EXPORT_FORMATS, EXPORT_LANGUAGES
     from gridplanner.exchange.importing import IMPORT_LEVELS
 
     imp = sub.add_parser(
@@ -88,6 +88,13 @@ def register(sub: Any) -> None:
         "--since",
         metavar="PACKAGE",
         help="previous package (folder or .zip): changes.json is computed against it",
+    )
+    exp.add_argument(
+        "--lang",
+        choices=EXPORT_LANGUAGES,
+        default="zh",
+        help="language of the xlsx workbook (headers, levels, 普通网格/专属网格, 专职/兼职); "
+        "the other formats keep the code values the platform reads",
     )
     exp.set_defaults(func=_cmd_export)
 
@@ -194,7 +201,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from gridplanner.store import load_project
 
     project = load_project(args.project)
-    written = export_project(project, args.format, args.out, args.include_personal, args.since)
+    written = export_project(
+        project, args.format, args.out, args.include_personal, args.since, lang=args.lang
+    )
     for path in written:
         print(path)
     if not args.include_personal:

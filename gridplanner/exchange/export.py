@@ -2,12 +2,19 @@
 
 The exchange package itself is built in :mod:`gridplanner.exchange.package`.
 Personal worker fields (phone) are left out unless ``include_personal`` is set.
+
+The machine-readable formats (package, GeoJSON, GeoPackage, Shapefile) carry the
+code values the schemas prescribe (``grid``, ``dedicated``, ``part_time``); the XLSX
+workbook is for people and reads in the chosen language (``lang``): headers, levels,
+grid kinds (普通网格/专属网格) and employment (专职/兼职). The importer reads either
+back.
 """
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -17,11 +24,13 @@ from openpyxl import Workbook
 from gridplanner.crs import STORAGE_CRS
 from gridplanner.exchange.output import file_beside, folder_beside
 from gridplanner.exchange.problems import ExchangeError
-from gridplanner.levels import LEVELS, Level
-from gridplanner.model import PERSONAL_WORKER_FIELDS, Project
+from gridplanner.levels import LEVELS, Level, NodeKind, kind_label
+from gridplanner.model import PERSONAL_WORKER_FIELDS, Project, employment_label
 from gridplanner.rollups import compute_rollups
 
 EXPORT_FORMATS = ("package", "geojson", "gpkg", "shapefile", "xlsx")
+#: Languages of the human-facing exports (the XLSX workbook).
+EXPORT_LANGUAGES = ("zh", "en")
 HIERARCHY_COLUMNS = [
     "code",
     "name",
@@ -61,6 +70,30 @@ FIELD_LABELS_ZH = {
     "buildings": "楼栋数",
     "workers": "网格员（折算）",
     "worker_count": "网格员人数",
+}
+FIELD_LABELS_EN = {
+    "code": "Code",
+    "name": "Name",
+    "level": "Level",
+    "parent_code": "Parent code",
+    "kind": "Grid kind",
+    "dedicated_type": "Dedicated type",
+    "households": "Households",
+    "population": "Population",
+    "buildings": "Buildings",
+    "workers": "Workers (full-time equivalent)",
+    "worker_count": "Worker count",
+}
+#: The XLSX workbook's words that are not field labels (zh, en).
+XLSX_WORDS = {
+    "ratio": ("户/人", "Households per worker"),
+    "hierarchy": ("层级", "Hierarchy"),
+    "roster": ("网格员", "Workers"),
+    "roster_headers": (
+        ("姓名", "角色", "专兼职", "折算", "网格编码"),
+        ("Name", "Role", "Employment", "Capacity", "Grid code"),
+    ),
+    "phone": ("联系电话", "Phone"),
 }
 SHAPEFILE_ENCODING = "GBK"
 
@@ -120,8 +153,16 @@ def export_project(
     out: str | Path,
     include_personal: bool = False,
     base: str | Path | None = None,
+    lang: str = "zh",
 ) -> list[Path]:
-    """Write ``project`` in ``fmt`` to ``out``; returns the files written."""
+    """Write ``project`` in ``fmt`` to ``out``; returns the files written.
+
+    ``lang`` ("zh" or "en") is the language of the XLSX workbook; the other formats
+    are read by programs and keep the code values whatever ``lang`` is."""
+    if lang not in EXPORT_LANGUAGES:
+        raise ExchangeError(
+            f"unknown export language {lang!r}; expected one of {', '.join(EXPORT_LANGUAGES)}"
+        )
     target = Path(out)
     if not target.parent.exists():
         raise ExchangeError(f"{target}: folder {target.parent} does not exist")
@@ -137,7 +178,7 @@ def export_project(
     if fmt == "shapefile":
         return _export_shapefile(project, target)
     if fmt == "xlsx":
-        return [_export_xlsx(project, target, include_personal)]
+        return [_export_xlsx(project, target, include_personal, lang)]
     raise ExchangeError(
         f"unknown export format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}"
     )
@@ -223,24 +264,38 @@ def _export_shapefile(project: Project, target: Path) -> list[Path]:
     return [target / name for name in names]
 
 
-def _export_xlsx(project: Project, target: Path, include_personal: bool) -> Path:
-    """The hierarchy as a table; codes are stored as text so leading digits never change."""
+def _words(key: str, lang: str) -> Any:
+    zh, en = XLSX_WORDS[key]
+    return en if lang == "en" else zh
+
+
+def _kind_cell(level: str, kind: object, lang: str) -> str | None:
+    """普通网格/专属网格 on grids; empty on other levels, where every node is ordinary."""
+    if level != Level.GRID.value and kind == NodeKind.ORDINARY.value:
+        return None
+    return kind_label(kind, lang)
+
+
+def _export_xlsx(project: Project, target: Path, include_personal: bool, lang: str) -> Path:
+    """The hierarchy as a table in ``lang``; codes are stored as text so leading digits
+    never change."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = "层级"
+    sheet.title = _words("hierarchy", lang)
     table = hierarchy_table(project)
-    headers = [FIELD_LABELS_ZH[c] for c in HIERARCHY_COLUMNS] + ["户/人"]
+    labels = FIELD_LABELS_EN if lang == "en" else FIELD_LABELS_ZH
+    headers = [labels[c] for c in HIERARCHY_COLUMNS] + [_words("ratio", lang)]
     sheet.append(headers)
-    level_zh = {lv.value: lv.zh for lv in LEVELS}
+    level_names = {lv.value: lv.label(lang) for lv in LEVELS}
     for row in table[HIERARCHY_COLUMNS].itertuples(index=False):
         ratio = round(row.households / row.workers, 1) if row.workers else None
         values = [
             row.code,
             row.name,
-            level_zh[row.level],
+            level_names[row.level],
             row.parent_code,
-            row.kind,
+            _kind_cell(row.level, row.kind, lang),
             row.dedicated_type,
             int(row.households),
             int(row.population),
@@ -257,10 +312,11 @@ def _export_xlsx(project: Project, target: Path, include_personal: bool) -> Path
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 24
     sheet.column_dimensions["D"].width = 24
-    roster = workbook.create_sheet("网格员")
+    roster = workbook.create_sheet(_words("roster", lang))
     workers = worker_table(project, include_personal)
+    workers["employment"] = [employment_label(e, lang) for e in workers["employment"]]
     roster.append(
-        ["姓名", "角色", "专兼职", "折算", "网格编码"] + (["联系电话"] if include_personal else [])
+        list(_words("roster_headers", lang)) + ([_words("phone", lang)] if include_personal else [])
     )
     for worker in workers.itertuples(index=False):
         roster.append(list(worker))

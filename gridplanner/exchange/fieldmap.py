@@ -35,7 +35,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "pcode",
         "sjbm",
     ),
-    "kind": ("网格类型", "类型", "kind", "type", "lx"),
+    "kind": ("网格类型", "类型", "kind", "grid_kind", "type", "lx"),
     "dedicated_type": ("专属类型", "专属网格类型", "dedicated_type", "dedicated"),
     "households": ("户数", "总户数", "住户数", "households", "hh", "hs", "hushu"),
     "population": ("人口", "人口数", "总人口", "人数", "population", "pop", "rk"),

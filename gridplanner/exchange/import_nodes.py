@@ -16,7 +16,7 @@ import shapely
 
 from gridplanner.crs import STORAGE_CRS
 from gridplanner.exchange.problems import ImportFailed, Problem
-from gridplanner.levels import Level, NodeKind
+from gridplanner.levels import Level, NodeKind, parse_kind
 from gridplanner.model import Project
 
 if TYPE_CHECKING:
@@ -118,9 +118,7 @@ def import_nodes(
         geometry = _check_geometry(table, i, problems)
         kind = NodeKind.ORDINARY.value
         if "kind" in mapping:
-            text = (text_value(attrs[mapping["kind"]].iloc[i]) or "").lower()
-            if any(w in text for w in DEDICATED_WORDS):
-                kind = NodeKind.DEDICATED.value
+            kind = kind_from_text(text_value(attrs[mapping["kind"]].iloc[i]))
         dedicated = (
             text_value(attrs[mapping["dedicated_type"]].iloc[i])
             if "dedicated_type" in mapping
@@ -147,6 +145,20 @@ def import_nodes(
         )
         existing[new_district] = project.root_id
     _apply(project, level, rows, existing, report)
+
+
+def kind_from_text(text: str | None) -> str:
+    """A kind cell as a kind value: the value or its label in either language (as the
+    XLSX export writes it), else any word for dedicated (专属…); ordinary otherwise."""
+    if not text:
+        return NodeKind.ORDINARY.value
+    exact = parse_kind(text)
+    if exact is not None:
+        return exact.value
+    lowered = text.lower()
+    if any(w in lowered for w in DEDICATED_WORDS):
+        return NodeKind.DEDICATED.value
+    return NodeKind.ORDINARY.value
 
 
 def _has_district(project: Project) -> bool:

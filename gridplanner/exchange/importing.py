@@ -24,7 +24,7 @@ from gridplanner.exchange.fieldmap import guess_mapping, missing_required
 from gridplanner.exchange.problems import ImportFailed, Problem
 from gridplanner.exchange.reading import SourceTable, read_source
 from gridplanner.levels import Level
-from gridplanner.model import FULL_TIME, PART_TIME, Project
+from gridplanner.model import FULL_TIME, PART_TIME, Project, parse_employment
 from gridplanner.project_lock import project_lock
 from gridplanner.store import load_project, save_project
 
@@ -312,9 +312,8 @@ def _import_workers(
             text_value(attrs[mapping["employment"]].iloc[i]) if "employment" in mapping else None
         )
         role = text_value(attrs[mapping["role"]].iloc[i]) if "role" in mapping else None
-        hint = f"{employment_text or ''}{role or ''}".lower()
-        part = "兼" in hint or "part" in hint
-        employment = PART_TIME if part else FULL_TIME
+        employment = employment_from_text(employment_text, role)
+        part = employment == PART_TIME
         capacity = project.settings.part_time_capacity if part else 1.0
         if "capacity" in mapping and text_value(attrs[mapping["capacity"]].iloc[i]) is not None:
             got = number_value(attrs[mapping["capacity"]].iloc[i])
@@ -350,6 +349,17 @@ def _import_workers(
     frame["capacity"] = frame["capacity"].astype("float64")
     project.workers = frame if project.workers.empty else pd.concat([project.workers, frame])
     report.added = len(frame)
+
+
+def employment_from_text(employment: str | None, role: str | None = None) -> str:
+    """An employment cell as a value: the value or its label in either language (as the
+    XLSX export writes it); else part-time when the cell or the role says so (兼…,
+    part…); full-time otherwise."""
+    exact = parse_employment(employment) if employment else None
+    if exact is not None:
+        return exact
+    hint = f"{employment or ''}{role or ''}".lower()
+    return PART_TIME if "兼" in hint or "part" in hint else FULL_TIME
 
 
 def _author() -> str:

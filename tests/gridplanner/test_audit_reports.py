@@ -89,3 +89,29 @@ def test_changes_are_reversible(sample_street_path: Path) -> None:
     assert not changed.nodes.geometry.equals(project.nodes.geometry)
     assert back.nodes.geometry.equals(project.nodes.geometry)
     assert back.buildings["unit_id"].equals(project.buildings["unit_id"])
+
+
+def test_spreadsheets_name_levels_in_the_report_language(
+    sample_street_path: Path, tmp_path: Path
+) -> None:
+    from gridplanner.audit.report_table import subject_label, write_csv, write_xlsx
+
+    result = run_audit(load_project(sample_street_path))
+    raw = {f.level for f in result.findings}
+    assert {"grid", "building"} <= raw  # the sample has findings about both
+    for lang, grid, building in (("zh", "网格", "楼栋"), ("en", "Grid", "Building")):
+        write_xlsx(result, tmp_path / f"{lang}.xlsx", lang)
+        write_csv(result, tmp_path / f"{lang}.csv", lang)
+        sheet = load_workbook(tmp_path / f"{lang}.xlsx")["问题清单"]
+        levels = {row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+        assert {grid, building} <= levels and not levels & raw
+        with (tmp_path / f"{lang}.csv").open(encoding="utf-8-sig") as handle:
+            assert {row[4] for row in list(csv.reader(handle))[1:]} == levels
+        summary = load_workbook(tmp_path / f"{lang}.xlsx")["汇总"]
+        severities = {row[2] for row in summary.iter_rows(min_row=2, max_row=4, values_only=True)}
+        assert severities <= (
+            {"阻断", "警告", "提示"} if lang == "zh" else {"blocking", "warning", "info"}
+        )
+    assert subject_label("worker", "zh") == "网格员" and subject_label(None) == ""
+    assert subject_label("comprehensive_grid", "en") == "Comprehensive grid"
+    assert subject_label("something_else") == "something_else"

@@ -216,3 +216,81 @@ def test_export_against_a_previous_package(tiny_project: Project, tmp_path: Path
     changes = read_package(tmp_path / "v2.zip").json("changes.json")
     assert changes["base_version"] == 1 and changes["plan_version"] == 2
     assert changes["summary"]["renamed"] == 1 and changes["summary"]["added"] == 0
+
+
+# -- the workbook in the chosen language; the machine formats keep the code values ---------
+def _sheet_rows(path: Path, sheet: str) -> list[dict[str, object]]:
+    rows = list(load_workbook(path)[sheet].iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def _cells(path: Path) -> set[object]:
+    book = load_workbook(path)
+    return {cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row}
+
+
+RAW_VALUES = {"ordinary", "dedicated", "full_time", "part_time", "grid", "grid_unit", "street"}
+
+
+def test_xlsx_reads_in_chinese(sample_street_path: Path, tmp_path: Path) -> None:
+    project = load_project(sample_street_path)
+    export_project(project, "xlsx", tmp_path / "h.xlsx")
+    nodes = _sheet_rows(tmp_path / "h.xlsx", "层级")
+    grids = [r for r in nodes if r["层级"] == "网格"]
+    assert {r["网格类型"] for r in grids} == {"普通网格", "专属网格"}
+    dedicated = project.level(Level.GRID)
+    dedicated = dedicated[dedicated["kind"] == "dedicated"]
+    assert {r["编码"] for r in grids if r["网格类型"] == "专属网格"} == set(dedicated["code"])
+    assert all(r["网格类型"] is None for r in nodes if r["层级"] != "网格")  # a kind of grids only
+    assert {r["层级"] for r in nodes} == {lv.zh for lv in Level}
+    roster = _sheet_rows(tmp_path / "h.xlsx", "网格员")
+    assert {r["专兼职"] for r in roster} == {"专职", "兼职"}
+    assert not RAW_VALUES & _cells(tmp_path / "h.xlsx")
+
+
+def test_xlsx_reads_in_english(
+    sample_street_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "h.xlsx"
+    args = ["export", str(sample_street_path), "--format", "xlsx", "--out", str(out)]
+    assert main([*args, "--lang", "en"]) == 0
+    assert load_workbook(out).sheetnames == ["Hierarchy", "Workers"]
+    nodes = _sheet_rows(out, "Hierarchy")
+    assert list(nodes[0])[:5] == ["Code", "Name", "Level", "Parent code", "Grid kind"]
+    grids = [r for r in nodes if r["Level"] == "Grid"]
+    assert {r["Grid kind"] for r in grids} == {"ordinary grid", "dedicated grid"}
+    roster = _sheet_rows(out, "Workers")
+    assert {r["Employment"] for r in roster} == {"full-time", "part-time"}
+    assert not RAW_VALUES & _cells(out)
+    assert "普通网格" not in _cells(out) and "兼职" not in _cells(out)
+
+
+def test_unknown_export_language_is_refused(tiny_project: Project, tmp_path: Path) -> None:
+    from gridplanner.exchange.problems import ExchangeError
+
+    with pytest.raises(ExchangeError, match="unknown export language 'fr'"):
+        export_project(tiny_project, "xlsx", tmp_path / "h.xlsx", lang="fr")
+    assert not (tmp_path / "h.xlsx").exists()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_machine_formats_keep_the_schema_values(
+    sample_street_path: Path, tmp_path: Path, lang: str
+) -> None:
+    """The package, GeoJSON and GeoPackage are read by programs: whatever the language,
+    they carry the values nodes.schema.json and workers.schema.json prescribe."""
+    project = load_project(sample_street_path)
+    export_project(project, "package", tmp_path / "pkg", lang=lang)
+    package = read_package(tmp_path / "pkg")  # validates against the schemas
+    kinds = {f["properties"]["kind"] for f in package.json("nodes.geojson")["features"]}
+    assert kinds == {"ordinary", "dedicated"}
+    assert {w["employment"] for w in package.json("workers.json")["workers"]} == {
+        "full_time",
+        "part_time",
+    }
+    export_project(project, "geojson", tmp_path / "gj", lang=lang)
+    grid = json.loads((tmp_path / "gj" / "grid.geojson").read_text(encoding="utf-8"))
+    assert {f["properties"]["kind"] for f in grid["features"]} == {"ordinary", "dedicated"}
+    export_project(project, "gpkg", tmp_path / "out.gpkg", lang=lang)
+    workers = pyogrio.read_dataframe(tmp_path / "out.gpkg", layer="worker")
+    assert set(workers["employment"]) == {"full_time", "part_time"}

@@ -9,18 +9,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
 from openpyxl import Workbook
 
 from gridplanner.cli import main
+from gridplanner.exchange.export import export_project
 from gridplanner.exchange.fieldmap import guess_mapping
 from gridplanner.exchange.gcj02 import geometries_to_gcj02
-from gridplanner.exchange.importing import ImportOptions, import_into
+from gridplanner.exchange.import_nodes import kind_from_text
+from gridplanner.exchange.importing import ImportOptions, employment_from_text, import_into
 from gridplanner.exchange.problems import ImportFailed
-from gridplanner.levels import LEVELS, Level
-from gridplanner.model import Project
+from gridplanner.levels import KIND_LABELS, LEVELS, Level, NodeKind
+from gridplanner.model import EMPLOYMENT_LABELS, FULL_TIME, PART_TIME, Project
 from gridplanner.store import load_project, save_project
 
 NODE_LEVELS = [lv for lv in LEVELS if lv is not Level.DISTRICT]
@@ -339,3 +342,86 @@ def test_every_problem_is_listed(
     assert len(err) == 1 + 20 + 1 and "and 5 more" in err[-1]
     assert len(json.loads(report.read_text("utf-8"))["problems"]) == 25
     assert saved[0].read_bytes() == saved[1]
+
+
+# -- what the XLSX export writes (in either language) reads back -----------------------------
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        *[(label, kind.value) for kind, labels in KIND_LABELS.items() for label in labels],
+        *[(kind.value, kind.value) for kind in NodeKind],
+        ("Dedicated Grid", "dedicated"),
+        (" 专属网格 ", "dedicated"),
+        ("专属", "dedicated"),  # the loose words planners write still work
+        ("学校专属网格", "dedicated"),
+        ("普通", "ordinary"),
+        (None, "ordinary"),
+    ],
+)
+def test_kind_labels_read_back(text: str | None, kind: str) -> None:
+    assert kind_from_text(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("employment", "role", "value"),
+    [
+        *[(label, None, value) for value, labels in EMPLOYMENT_LABELS.items() for label in labels],
+        *[(value, None, value) for value in EMPLOYMENT_LABELS],
+        ("Part-Time", None, PART_TIME),
+        ("专职", "兼职网格员", FULL_TIME),  # the employment column says so: it wins
+        (None, "兼职网格员", PART_TIME),  # no employment column: the role tells
+        ("兼", None, PART_TIME),
+        (None, None, FULL_TIME),
+    ],
+)
+def test_employment_labels_read_back(employment: str | None, role: str | None, value: str) -> None:
+    assert employment_from_text(employment, role) == value
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_xlsx_export_round_trips(tiny_project: Project, tmp_path: Path, lang: str) -> None:
+    """Planners edit the exported workbook and bring it back: the roster sheet as the
+    worker import, the grid rows (joined to their shapes in a GIS) as the grid import."""
+    school = tiny_project.by_code("210283001001001002")
+    tiny_project.nodes.loc[school, ["kind", "dedicated_type"]] = ["dedicated", "学校"]
+    path = tmp_path / "plan.gpkg"
+    save_project(tiny_project, path)
+    book = tmp_path / "hierarchy.xlsx"
+    export_project(tiny_project, "xlsx", book, lang=lang)
+    sheets = pd.read_excel(book, sheet_name=None, dtype=str, keep_default_na=False)
+    nodes_sheet, roster_sheet = sheets.values()
+
+    roster = tmp_path / "roster.xlsx"
+    roster_sheet.to_excel(roster, index=False)
+    blank = load_project(path)
+    blank.workers = blank.workers.iloc[0:0]
+    save_project(blank, path)
+    import_into(path, roster, "worker")
+    columns = ["name", "role", "employment", "capacity", "grid_id"]
+    got = load_project(path).workers[columns].sort_values("name").reset_index(drop=True)
+    want = tiny_project.workers[columns].sort_values("name").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+    level_column = nodes_sheet.columns[2]
+    grid_rows = nodes_sheet[nodes_sheet[level_column] == Level.GRID.label(lang)]
+    shapes = tiny_project.level(Level.GRID).set_index("code").geometry
+    code_column = nodes_sheet.columns[0]
+    grids = gpd.GeoDataFrame(
+        grid_rows.reset_index(drop=True),
+        geometry=shapes.loc[grid_rows[code_column]].to_numpy(),
+        crs=tiny_project.nodes.crs,
+    )
+    source = tmp_path / "grids.gpkg"
+    pyogrio.write_dataframe(grids, source, driver="GPKG")
+    flattened = load_project(path)
+    flattened.nodes["kind"] = "ordinary"
+    flattened.nodes["dedicated_type"] = None
+    save_project(flattened, path)
+    report = import_into(path, source, "grid")
+    assert report.updated == 2 and report.mapping["kind"] == grid_rows.columns[4]
+    back = load_project(path).level(Level.GRID).set_index("code")
+    assert back.loc["210283001001001002", ["kind", "dedicated_type"]].tolist() == [
+        "dedicated",
+        "学校",
+    ]
+    assert back.loc["210283001001001001", "kind"] == "ordinary"

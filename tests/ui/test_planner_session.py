@@ -141,9 +141,9 @@ def test_planner_session(gp_app, sample_street_path: Path, tmp_path: Path) -> No
     assert int(project.nodes.at[unit, "parent_id"]) == grid
     _settle(app)
     tally_row = window.tally_panel.row_of(grid)
-    assert window.tally_panel.model.households[tally_row] == controller.rollups.at[
-        grid, "households"
-    ]
+    assert (
+        window.tally_panel.model.households[tally_row] == controller.rollups.at[grid, "households"]
+    )
 
     # 2. split a grid along a drawn line
     split_grid, line = _split_line(project, {grid})
@@ -193,6 +193,8 @@ def test_planner_session(gp_app, sample_street_path: Path, tmp_path: Path) -> No
     dialog.task.wait(120)
     assert dialog.preview is not None, dialog.message.text()
     assert dialog.table.rowCount() > 0
+    for image in (dialog.preview.before, dialog.preview.after):  # moved units outlined
+        assert _count_colour(image, balance_dialog.MOVED_COLOUR) > 50
     reports = [g.report for g in dialog.preview.result.groups if g.report is not None]
     assert reports and all(r.within_band or r.band_impossible for r in reports)
     within = sum(r.within_band for r in reports)
@@ -218,8 +220,10 @@ def test_planner_session(gp_app, sample_street_path: Path, tmp_path: Path) -> No
     window.docks["findings"].raise_()
     window.resizeDocks([window.docks["findings"]], [260], Qt.Orientation.Vertical)
     _grab(app, window, "screenshot-findings.png")
+    assert not canvas._highlight.isEmpty() or len(canvas._highlight_points)
     panel._on_fix()
     assert stack.count() == 6, app.errors
+    assert canvas._highlight.isEmpty() and not len(canvas._highlight_points)  # fixed: gone
     _settle(app)
 
     # 7. export (a GeoPackage); the exchange package is refused by the audit gate
@@ -257,7 +261,13 @@ def test_planner_session(gp_app, sample_street_path: Path, tmp_path: Path) -> No
     )
 
 
+def _count_colour(image, colour) -> int:
+    """Pixels of exactly ``colour`` (an outline drawn opaque) in a QImage."""
+    rgb = image.convertToFormat(image.Format.Format_RGB32)
+    pixels = np.frombuffer(rgb.constBits(), dtype=np.uint32)[: rgb.width() * rgb.height()]
+    return int(np.count_nonzero(pixels == (colour.rgb() & 0xFFFFFFFF)))
+
+
 def _local(canvas, point: Point) -> tuple[float, float]:
     x, y = canvas.data.from_lonlat(np.array([point.x]), np.array([point.y]))
     return float(x[0]), float(y[0])
-

@@ -1195,5 +1195,69 @@
         <source>；另有专属网格 {0} 个、无网格员 {1} 个</source>
         <translation>; also {0} dedicated grids and {1} without a worker</translation>
     </message>
+    <message>
+        <source>Excel 表格</source>
+        <translation>Excel workbook</translation>
+    </message>
+    <message>
+        <source>Shapefile（GBK 编码）</source>
+        <translation>Shapefile (GBK encoded)</translation>
+    </message>
+    <message>
+        <source>{0} / {1} 个网格</source>
+        <translation>{0} / {1} grids</translation>
+    </message>
+    <message>
+        <source>交换包（上报平台）</source>
+        <translation>Exchange package (for the platform)</translation>
+    </message>
+    <message>
+        <source>仅显示选中范围</source>
+        <translation>Only the selection</translation>
+    </message>
+    <message>
+        <source>作者…</source>
+        <translation>Author…</translation>
+    </message>
+    <message>
+        <source>保存版本时记录的作者：</source>
+        <translation>Author recorded with each saved version:</translation>
+    </message>
+    <message>
+        <source>启用捕捉</source>
+        <translation>Snapping on</translation>
+    </message>
+    <message>
+        <source>容差（屏幕像素）</source>
+        <translation>Tolerance (screen pixels)</translation>
+    </message>
+    <message>
+        <source>捕捉到边</source>
+        <translation>Snap to edges</translation>
+    </message>
+    <message>
+        <source>捕捉到顶点</source>
+        <translation>Snap to vertices</translation>
+    </message>
+    <message>
+        <source>捕捉设置</source>
+        <translation>Snapping</translation>
+    </message>
+    <message>
+        <source>捕捉设置…</source>
+        <translation>Snapping…</translation>
+    </message>
+    <message>
+        <source>搜索网格名称或编码…</source>
+        <translation>Search grid name or code…</translation>
+    </message>
+    <message>
+        <source>输出文件夹</source>
+        <translation>Output folder</translation>
+    </message>
+    <message>
+        <source>选择一个输出文件夹</source>
+        <translation>Choose an output folder</translation>
+    </message>
 </context>
 </TS>
