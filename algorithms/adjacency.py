@@ -20,6 +20,8 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from gridplanner.algorithms.shared_edges import matched_shared_lengths
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -316,9 +318,14 @@ def build_adjacency(
     tolerance: float = 1e-6,
     barrier_penalty: float = 2.0,
     snap: float = 0.0,
+    match_segments: bool = False,
 ) -> UnitGraph:
     """Rook adjacency of polygons: two units are neighbours when their shared
     boundary is longer than ``tolerance`` (touching at a point does not count).
+
+    ``match_segments`` finds shared borders by matching identical segments first
+    (:mod:`.shared_edges`; GEOS only for the rest): the same graph, several times
+    faster on detailed coverages; used without barriers and snapping only.
 
     ``snap > 0`` also joins boundaries that are within ``snap`` of each other
     (slivers from hand digitising); the shared length is then the length of one
@@ -345,6 +352,11 @@ def build_adjacency(
     if n < 2:
         return UnitGraph(n, empty, empty.copy(), np.zeros(0), area, perimeter)
 
+    if match_segments and snap <= 0 and (barriers is None or len(barriers) == 0):
+        matched = matched_shared_lengths(arr, tolerance)
+        if matched is not None:
+            mi, mj, ml = matched
+            return UnitGraph(n, mi, mj, ml, area, perimeter, barrier_penalty=barrier_penalty)
     tree = shapely.STRtree(arr)
     if snap > 0:
         left, right = tree.query(arr, predicate="dwithin", distance=snap)
@@ -401,8 +413,9 @@ def _crossing_edges(
 ) -> BoolArray:
     """Edges whose rep-point → shared-midpoint → rep-point path meets a barrier."""
     rep = shapely.get_coordinates(shapely.point_on_surface(arr))
-    mid = shapely.get_coordinates(shapely.line_interpolate_point(shapely.line_merge(shared), 0.5,
-                                                                  normalized=True))
+    mid = shapely.get_coordinates(
+        shapely.line_interpolate_point(shapely.line_merge(shared), 0.5, normalized=True)
+    )
     if len(mid) != len(left):  # degenerate shared geometry: fall back to centroids
         mid = shapely.get_coordinates(shapely.centroid(shared))
     coords = np.stack([rep[left], mid, rep[right]], axis=1)

@@ -300,6 +300,8 @@ def best_achievable_deviation(
             continue
         bound = max(bound, subset_sum_bound([weights[u] for u in r.units],
                                             [targets[k] for k in r.parts]))
+        bound = max(bound, whole_units_bound([weights[u] for u in r.units],
+                                             [targets[k] for k in r.parts]))
         tg = [targets[k] for k in r.parts]
         tmax = max(tg)
         s = sum(tg)
@@ -364,3 +366,44 @@ def subset_sum_bound(weights: Sequence[float], targets: Sequence[float]) -> floa
         near = [sums[i] for i in (pos - 1, pos) if 0 <= i < len(sums)]
         worst = max(worst, min(abs(float(s) - t) / t for s in near))
     return worst
+
+
+def whole_units_bound(weights: Sequence[float], targets: Sequence[float]) -> float:
+    """The parts share the area's units between them, so their sums are multiples of
+    the units' common divisor g and add up to the area's total: a plan within d of
+    every target needs whole numbers m_i with t_i(1-d) <= g*m_i <= t_i(1+d) and
+    sum(m_i) = total/g. The smallest such d (found by bisection, the infeasible end
+    returned so the bound stays valid) bounds every plan from below: 4,109 zones of
+    weight 1 into 67 parts can't be within 1.09%. Integer weights only (0 otherwise).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    t = np.asarray(targets, dtype=np.float64)
+    if len(w) == 0 or len(t) == 0 or (t <= 0).any() or (w < 0).any():
+        return 0.0
+    whole = np.rint(w)
+    if not np.allclose(w, whole, rtol=0.0, atol=1e-9) or whole.sum() <= 0:
+        return 0.0
+    positive = whole[whole > 0].astype(np.int64)
+    g = float(np.gcd.reduce(positive))
+    total = float(whole.sum()) / g
+    share = t / g
+
+    def feasible(d: float) -> bool:
+        lo = np.maximum(np.ceil(share * (1.0 - d) - 1e-9), 1.0)
+        hi = np.floor(share * (1.0 + d) + 1e-9)
+        return bool((lo <= hi).all() and lo.sum() <= total <= hi.sum())
+
+    if feasible(0.0):
+        return 0.0
+    low, high = 0.0, 1.0
+    while not feasible(high):
+        low, high = high, high * 2
+        if high > 1e6:
+            return low
+    for _ in range(40):
+        mid = (low + high) / 2
+        if feasible(mid):
+            high = mid
+        else:
+            low = mid
+    return low

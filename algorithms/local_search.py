@@ -191,9 +191,7 @@ def repair_band(
                 dd = obj.delta_disruption(u, a, b)
                 dc = obj.delta_compactness(state.labels, u, a, b)
                 key = (dv / wu + 1e-6 * db, dd, dc, u, b)
-                if (best is None or key < best) and donor_stays_connected(
-                    adj, state.labels, u
-                ):
+                if (best is None or key < best) and donor_stays_connected(adj, state.labels, u):
                     best = key
         if best is None:
             break
@@ -277,9 +275,10 @@ def compactness_polish(
     def dev(k: int, h: float) -> float:
         return abs(h - targets[k]) / targets[k] if targets[k] > 0 else 0.0
 
-    limit = max(
-        [dev(k, state.h[k]) for k in range(obj.k) if active[k]] + [obj.band], default=obj.band
-    ) + EPS
+    limit = (
+        max([dev(k, state.h[k]) for k in range(obj.k) if active[k]] + [obj.band], default=obj.band)
+        + EPS
+    )
     start = state.moves
     for _ in range(max_passes):
         if check is not None:
@@ -305,3 +304,21 @@ def compactness_polish(
         if not improved:
             break
     return state.moves - start
+
+
+def start_temperature(
+    obj: Objective, state: MoveState, movable: Sequence[bool], rng: np.random.Generator
+) -> float:
+    """Median |delta| of a sample of boundary moves: uphill moves of typical
+    size are accepted with probability ~1/e at the start."""
+    g = obj.graph
+    if g.n_edges == 0:
+        return 1.0
+    deltas = []
+    for e in rng.integers(0, g.n_edges, size=min(200, 4 * g.n_edges)).tolist():
+        u, v = int(g.i[e]), int(g.j[e])
+        a, b = state.labels[u], state.labels[v]
+        if a != b and movable[u] and a >= 0 and b >= 0 and obj.active[a] and obj.active[b]:
+            deltas.append(abs(state.delta(u, b)))
+    med = float(np.median(deltas)) if deltas else 0.0
+    return med if med > 1e-9 else 1e-3

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from gridplanner.algorithms.adjacency import IntArray, UnitGraph
+from gridplanner.algorithms.construct import repair
+from gridplanner.algorithms.metrics import part_area_perimeter
 
 #: Integer scale of the edge weights (METIS wants positive integers).
 EDGE_SCALE = 10_000
@@ -54,7 +56,8 @@ def metis_labels(
     vweights = np.round(w / total * VERTEX_SCALE).astype(np.int64) if total > 0 else None
     shares = np.asarray([targets[p] for p in parts], dtype=np.float64)
     tpwgts = (shares / shares.sum()).tolist()
-    options = pymetis.Options(seed=int(seed) % (2**31 - 1), ufactor=UFACTOR, ncuts=1, contig=1)
+    # METIS seeds srand(): glibc gives 0 and 1 the same sequence, so seeds start at 1
+    options = pymetis.Options(seed=1 + int(seed) % (2**31 - 2), ufactor=UFACTOR, ncuts=1, contig=1)
     try:
         _, membership = pymetis.part_graph(
             k,
@@ -70,3 +73,55 @@ def metis_labels(
     if len(local) != len(rows) or local.min() < 0 or local.max() >= k:
         return None
     return np.asarray(parts, dtype=np.int64)[local]
+
+
+#: METIS runs (seeds) whose repaired, contiguous results are ranked for the restarts.
+POOL_SIZE = 6
+#: Ranking a start: its mean Polsby-Popper less this much per unit of its parts' mean
+#: deviation beyond the band, and half as much per unit of the worst one's (each
+#: percent of imbalance costs some compactness to balance away).
+EXCESS_COST = 1.0
+
+
+def metis_pool(
+    graph: UnitGraph,
+    weights: np.ndarray,
+    units: Sequence[int],
+    parts: Sequence[int],
+    targets: Sequence[float],
+    seed: int,
+    band: float,
+    size: int = POOL_SIZE,
+) -> list[IntArray]:
+    """Labels for ``units`` from ``size`` METIS seeds, each made contiguous (METIS's
+    contiguity option can fail, and a stray piece joined elsewhere may cost 40% of a
+    part), best first: mean Polsby-Popper less the cost of the imbalance left to fix."""
+    adj = graph.adjacency_lists
+    rows = list(units)
+    wl = np.asarray(weights, dtype=np.float64).tolist()
+    t = np.asarray([targets[p] for p in parts], dtype=np.float64)
+    scored: list[tuple[float, int, IntArray]] = []
+    seen: set[bytes] = set()
+    for attempt in range(size):
+        start = metis_labels(graph, weights, rows, parts, targets, seed * 7919 + attempt)
+        if start is None:
+            continue
+        labels = [-1] * graph.n
+        for u, k in zip(rows, start.tolist(), strict=True):
+            labels[u] = int(k)
+        repair(adj, wl, labels, rows, parts, targets, [False] * graph.n)
+        lab = np.asarray(labels, dtype=np.int64)
+        key = lab[rows].tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        area, perim = part_area_perimeter(graph, lab, max(parts) + 1)
+        idx = np.asarray(parts, dtype=np.int64)
+        a, p = area[idx], perim[idx]
+        pp = np.where(p > 0, 4.0 * np.pi * a / np.where(p > 0, p, 1.0) ** 2, 0.0)
+        loads = np.bincount(lab[rows], weights=np.asarray(wl)[rows], minlength=max(parts) + 1)
+        excess = np.maximum(np.abs(loads[idx] - t) / np.maximum(t, 1e-12) - band, 0.0)
+        score = float(pp.mean()) - EXCESS_COST * (float(excess.mean()) + 0.5 * float(excess.max()))
+        scored.append((-score, attempt, lab[rows]))
+    scored.sort(key=lambda x: (x[0], x[1]))
+    return [lab for _, _, lab in scored]

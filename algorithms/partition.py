@@ -9,20 +9,25 @@
 2. from scratch: balance-aware recursive spanning-tree bisection per connected
    area (:mod:`.construct`), then simulated annealing and a first-improvement
    descent with single moves and swaps over boundary units (:mod:`.local_search`),
-   repeated for ``restarts`` seeds, best objective kept;
+   repeated for ``restarts`` seeds, best objective kept; with ``start="metis"``
+   (polygon layers) ranked METIS starts (:mod:`.metis_start`) balanced worst part
+   first (:mod:`.refine`), the restarts closest to the band then most compact kept,
+   then neighbouring parts re-split (:mod:`.recombine`) within the time budget;
 3. minimal change (``existing`` + ``min_change=True``): start from the existing
    plan, repair only what is broken (unassigned units, disconnected parts), then
    move the fewest households needed to bring parts into the band; a plan
    already inside the band is returned unchanged.
 
 Every part stays contiguous, locked units keep their label, frozen parts are
-untouched, and a fixed ``seed`` gives the same labels.
+untouched, and a fixed ``seed`` gives the same labels (as long as a ``time_budget``
+does not cut the restarts or re-splitting short).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import numpy.typing as npt
@@ -45,10 +50,12 @@ from gridplanner.algorithms.local_search import (
     compactness_polish,
     improve,
     repair_band,
+    start_temperature,
 )
-from gridplanner.algorithms.metis_start import metis_labels
+from gridplanner.algorithms.metis_start import POOL_SIZE, metis_labels, metis_pool
 from gridplanner.algorithms.metrics import part_contiguity
 from gridplanner.algorithms.objective import Objective
+from gridplanner.algorithms.recombine import resplit_pairs
 from gridplanner.algorithms.refine import balance_worst_first, polish_form
 from gridplanner.algorithms.report import PartitionReport, build_report
 from gridplanner.algorithms.settle import AreaSettler, SettleLimits, relabel_in_place
@@ -70,6 +77,11 @@ PLATEAU_RESTARTS = 2
 AIM = 0.5
 POLISH_ROUNDS = 3
 PLATEAU_GAIN = 0.002
+#: With a time budget, the restarts of a multilevel start may take this share of it;
+#: re-splitting pairs of parts (:mod:`.recombine`) the rest, at least
+#: RESPLIT_MIN_SECONDS (it stops sooner once no pair improves).
+RESTART_SHARE = 0.5
+RESPLIT_MIN_SECONDS = 1.0
 
 
 class BalancedPartitioner:
@@ -161,11 +173,22 @@ class BalancedPartitioner:
         )
         self.labels_: IntArray | None = None
         self.report_: PartitionReport | None = None
+        #: Seconds spent per phase of the last solve (starts, balance, search, resplit,
+        #: polish), for reports.
+        self.phases_: dict[str, float] = {}
 
     # ------------------------------------------------------------------------
     def _check(self) -> None:
         if self.cancel is not None and self.cancel():
             raise Cancelled("balancing cancelled")
+
+    @contextmanager
+    def _phase(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases_[name] = self.phases_.get(name, 0.0) + time.perf_counter() - began
 
     def _progress(self, frac: float, msg: str) -> None:
         if self.progress is not None:
@@ -216,6 +239,7 @@ class BalancedPartitioner:
     # ------------------------------------------------------------------------
     def solve(self) -> IntArray:
         t0 = time.perf_counter()
+        self.phases_ = {}
         deadline = None if self.time_budget is None else t0 + self.time_budget
         g = self.graph
         w, cap, T, existing, locked_label = self._validate()
@@ -351,6 +375,9 @@ class BalancedPartitioner:
                 if existing[u] >= 0 and not obj.active[existing[u]]:
                     base[u] = int(existing[u])
         started, plateau = time.perf_counter(), 0
+        best_broken = True
+        pools: dict[int, list[IntArray]] = {}  # per area: METIS starts, best first
+        taken = 0  # multilevel starts used so far
         for attempt in range(self.restarts):
             self._check()
             self._progress(
@@ -362,10 +389,10 @@ class BalancedPartitioner:
             # it misses the band, every other restart is a spanning-tree one instead.
             multilevel = self.start == "metis" and (best_viol <= 1e-12 or attempt % 2 == 0)
             steps = 0 if multilevel else tree_steps
-            for r in regions:
+            for index, r in enumerate(regions):
                 start = None
                 if multilevel and not any(locked[u] for u in r.units):
-                    start = metis_labels(g, obj.w, r.units, r.parts, targets, self.seed + attempt)
+                    start = self._metis_start(pools, index, r, obj, targets, taken)
                 if start is not None:
                     for u, k in zip(r.units, start.tolist(), strict=True):
                         labels[u] = int(k)
@@ -387,27 +414,48 @@ class BalancedPartitioner:
                     if locked[u]:
                         labels[u] = locked_label[u]
                 repair(adj, obj.w_list, labels, r.units, r.parts, targets, locked)
+            taken += multilevel
             state = MoveState(obj, labels)
             if steps > 0:
-                temp = _start_temperature(obj, state, movable, rng)
-                labels = anneal(state, movable, rng, steps, temp, temp * 1e-4, self._check)
-                state = MoveState(obj, labels)
+                with self._phase("search"):
+                    temp = start_temperature(obj, state, movable, rng)
+                    labels = anneal(state, movable, rng, steps, temp, temp * 1e-4, self._check)
+                    state = MoveState(obj, labels)
             elif multilevel:  # into the band from the compact start, worst first
-                balance_worst_first(state, movable, check=self._check, aim=self.band * AIM)
-            if not multilevel:
-                improve(state, movable, rng, max_passes=self.max_iterations, check=self._check)
-            elif state.violation() > 1e-12:  # the band not reached: any improving move
-                improve(state, movable, rng, max_passes=METIS_DESCENT_PASSES, check=self._check)
+                with self._phase("balance"):
+                    balance_worst_first(
+                        state,
+                        movable,
+                        check=self._check,
+                        aim=self.band * AIM,
+                        deadline=self._restarts_end(started, deadline),
+                    )
+            with self._phase("search"):
+                if not multilevel:
+                    improve(state, movable, rng, max_passes=self.max_iterations, check=self._check)
+                elif state.violation() > 1e-12:  # the band not reached: any improving move
+                    improve(state, movable, rng, max_passes=METIS_DESCENT_PASSES, check=self._check)
             val = obj.full(state.labels)
-            if not all(part_contiguity(g, np.asarray(state.labels), obj.k)):
+            broken = not all(part_contiguity(g, np.asarray(state.labels), obj.k))
+            if broken:
                 val += NOT_CONTIGUOUS  # a repair that failed: any contiguous plan beats it
-            if val < best_val - 1e-12:
-                plateau = 0 if val < best_val - PLATEAU_GAIN * abs(best_val) else plateau + 1
-                best, best_val, best_viol = list(state.labels), val, state.violation()
+            viol = state.violation()
+            if self.start == "metis" and broken != best_broken:
+                better = not broken
+            elif self.start == "metis" and abs(viol - best_viol) > 1e-12:
+                better = viol < best_viol  # closer to the band first, however compact
+            else:
+                better = val < best_val - 1e-12
+            if better:
+                gain = val < best_val - PLATEAU_GAIN * abs(best_val) or viol < best_viol - 1e-12
+                plateau = 0 if gain else plateau + 1
+                best, best_val, best_viol = list(state.labels), val, viol
+                best_broken = broken
             else:
                 plateau += 1
             now = time.perf_counter()
-            if deadline is not None and now + (now - started) / (attempt + 1) > deadline:
+            last = self._restarts_end(started, deadline)
+            if last is not None and now + (now - started) / (attempt + 1) > last:
                 break  # another restart would not finish in time
             if self.start == "metis" and best_viol <= 1e-12 and plateau >= PLATEAU_RESTARTS:
                 break  # inside the band and no longer getting more compact
@@ -420,33 +468,50 @@ class BalancedPartitioner:
         assert best is not None
         if self.compactness_polish:
             state = MoveState(obj, best)
-            compactness_polish(state, movable, rng, check=self._check)
-            if self.start == "metis":  # exchanges: the steps single moves can't take
-                for _ in range(POLISH_ROUNDS):
-                    made = polish_form(state, movable, rng, check=self._check)
-                    made += compactness_polish(state, movable, rng, check=self._check)
-                    if not made:
-                        break
+            if self.start == "metis":
+                until = max(
+                    deadline if deadline is not None else 0.0,
+                    time.perf_counter() + RESPLIT_MIN_SECONDS,
+                )
+                with self._phase("resplit"):
+                    resplit_pairs(state, movable, self.seed, until, self._check)
+            with self._phase("polish"):
+                self._polish(state, movable, rng)
             best = list(state.labels)
         return best
 
+    def _restarts_end(self, started: float, deadline: float | None) -> float | None:
+        """When restarts must end: with a multilevel start, re-splitting pairs gets the
+        rest of the budget."""
+        if deadline is None or self.start != "metis":
+            return deadline
+        return started + RESTART_SHARE * (deadline - started)
 
-def _start_temperature(
-    obj: Objective, state: MoveState, movable: Sequence[bool], rng: np.random.Generator
-) -> float:
-    """Median |delta| of a sample of boundary moves: uphill moves of typical
-    size are accepted with probability ~1/e at the start."""
-    g = obj.graph
-    if g.n_edges == 0:
-        return 1.0
-    deltas = []
-    for e in rng.integers(0, g.n_edges, size=min(200, 4 * g.n_edges)).tolist():
-        u, v = int(g.i[e]), int(g.j[e])
-        a, b = state.labels[u], state.labels[v]
-        if a != b and movable[u] and a >= 0 and b >= 0 and obj.active[a] and obj.active[b]:
-            deltas.append(abs(state.delta(u, b)))
-    med = float(np.median(deltas)) if deltas else 0.0
-    return med if med > 1e-9 else 1e-3
+    def _metis_start(
+        self, pools: dict[int, list[IntArray]], index: int, region: Region, obj: Objective,
+        targets: list[float], taken: int,
+    ) -> IntArray | None:  # fmt: skip
+        """The ``taken``-th multilevel start of area ``index``: the ranked pool's, then
+        further METIS seeds."""
+        if index not in pools:
+            with self._phase("starts"):
+                pools[index] = metis_pool(
+                    obj.graph, obj.w, region.units, region.parts, targets, self.seed, self.band
+                )
+        pool = pools[index]
+        if taken < len(pool):
+            return pool[taken]
+        seed = self.seed * 7919 + POOL_SIZE + taken
+        return metis_labels(obj.graph, obj.w, region.units, region.parts, targets, seed)
+
+    def _polish(self, state: MoveState, movable: list[bool], rng: np.random.Generator) -> None:
+        compactness_polish(state, movable, rng, check=self._check)
+        if self.start == "metis":  # exchanges: the steps single moves can't take
+            for _ in range(POLISH_ROUNDS):
+                made = polish_form(state, movable, rng, check=self._check)
+                made += compactness_polish(state, movable, rng, check=self._check)
+                if not made:
+                    break
 
 
 def balance(

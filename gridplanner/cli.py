@@ -25,8 +25,10 @@ EXIT_ERROR = 2
 COMMAND_MODULES: tuple[str, ...] = (
     "gridplanner.audit.command",
     "gridplanner.balance_command",
+    "gridplanner.db_command",
     "gridplanner.exchange.command",
     "gridplanner.print_command",
+    "gridplanner.units_command",
 )
 
 

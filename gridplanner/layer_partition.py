@@ -34,7 +34,7 @@ from gridplanner.errors import CRSError, GridPlannerError
 
 #: Partitioning a layer: restarts of the multilevel start (more only while time is
 #: left), the time they may take, and the weight of Polsby-Popper in the polish.
-LAYER_RESTARTS = 6
+LAYER_RESTARTS = 32
 LAYER_TIME_BUDGET = 5.0
 LAYER_SHAPE_WEIGHT = 3.0
 
@@ -167,7 +167,7 @@ def partition_layer(
     geoms = repair_polygons(raw)
     labels_of = frame[id_field].tolist() if id_field else list(range(len(frame)))
     repaired = [labels_of[k] for k in np.flatnonzero(geoms != raw)]
-    graph = build_adjacency(geoms, tolerance=0.01)
+    graph = build_adjacency(geoms, tolerance=0.01, match_segments=True)
     attachments: list[Attachment] = []
     if islands == "attach":
         graph, attachments = attach_islands(graph, geoms)
@@ -197,6 +197,7 @@ def partition_layer(
     except InfeasibleError as exc:
         raise GridPlannerError(f"{source}: {exc}") from exc
     phases["partition"] = time.perf_counter() - clock
+    phases.update({f"partition.{name}": sec for name, sec in solver.phases_.items()})
     assert solver.report_ is not None
     out = frame.copy()
     out["part"] = labels.astype(np.int64)
@@ -252,6 +253,10 @@ def write_layer(frame: gpd.GeoDataFrame, path: str | Path) -> None:
             pyogrio.write_dataframe(frame, target, driver=driver, encoding="UTF-8")
             return
         layer = target.stem if driver == "GPKG" else None
+        if driver == "GeoJSON":  # RFC 7946 winding: exteriors counter-clockwise
+            from gridplanner.exchange.geojson import oriented_frame
+
+            frame = oriented_frame(frame)
         pyogrio.write_dataframe(frame, temp, driver=driver, layer=layer)
         temp.replace(target)
     except (DataSourceError, DataLayerError, OSError) as exc:

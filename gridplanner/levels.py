@@ -112,24 +112,87 @@ KIND_LABELS = {
 }
 
 
+class AreaKind(StrEnum):
+    """What kind of statistical area a street or a community is: the types the
+    National Bureau of Statistics' 统计用区划代码 encodes in the code's ranges
+    (:mod:`gridplanner.code_rules`). Stored in the nodes' ``kind`` column, where a
+    grid keeps :class:`NodeKind`; an empty kind (or ``ordinary``) on a street or
+    community means "not stated" and the name's suffix (…街道, …镇, …村) is read."""
+
+    SUBDISTRICT = "subdistrict"  # 街道 (street part 001–099)
+    TOWN = "town"  # 镇 (100–199)
+    TOWNSHIP = "township"  # 乡, 民族乡, 苏木 (200–399)
+    TOWNSHIP_LIKE = "township_like"  # 类似乡级单位: 地区办事处, 农场, 开发区 … (400–599)
+    RESIDENTS_COMMITTEE = "residents_committee"  # 社区 / 居委会 (village part 001–199)
+    VILLAGERS_COMMITTEE = "villagers_committee"  # 村 / 村委会 (200–399)
+    VILLAGE_LIKE = "village_like"  # 类似村级单位: 生活区 … (400–599)
+
+    @property
+    def level(self) -> Level:
+        """The level the kind belongs to (street or community)."""
+        return Level.STREET if self in STREET_KINDS else Level.COMMUNITY
+
+    def label(self, lang: str = "zh") -> str:
+        """The kind's label in ``lang`` ("zh" or "en")."""
+        zh, en = AREA_KIND_LABELS[self][:2]
+        return en if lang == "en" else zh
+
+
+STREET_KINDS = (
+    AreaKind.SUBDISTRICT,
+    AreaKind.TOWN,
+    AreaKind.TOWNSHIP,
+    AreaKind.TOWNSHIP_LIKE,
+)
+COMMUNITY_KINDS = (
+    AreaKind.RESIDENTS_COMMITTEE,
+    AreaKind.VILLAGERS_COMMITTEE,
+    AreaKind.VILLAGE_LIKE,
+)
+
+#: How the area kinds read (zh, en), then other words a file may use for them.
+AREA_KIND_LABELS: dict[AreaKind, tuple[str, ...]] = {
+    AreaKind.SUBDISTRICT: ("街道", "subdistrict", "街道办事处", "街道办"),
+    AreaKind.TOWN: ("镇", "town"),
+    AreaKind.TOWNSHIP: ("乡", "township", "民族乡", "苏木", "民族苏木"),
+    AreaKind.TOWNSHIP_LIKE: ("类似乡级单位", "township-level unit", "政企合一单位"),
+    AreaKind.RESIDENTS_COMMITTEE: (
+        "社区",
+        "residents' committee",
+        "居委会",
+        "居民委员会",
+        "社区居委会",
+    ),
+    AreaKind.VILLAGERS_COMMITTEE: ("村", "villagers' committee", "村委会", "村民委员会", "嘎查"),
+    AreaKind.VILLAGE_LIKE: ("类似村级单位", "village-level unit"),
+}
+
+
 def kind_label(value: object, lang: str = "zh") -> str | None:
-    """A stored kind value (``ordinary``/``dedicated``) as people read it; None stays
-    None and an unknown value is shown as it is."""
+    """A stored kind value (``ordinary``/``dedicated`` on grids, ``town``/… on streets
+    and communities) as people read it; None stays None and an unknown value is shown
+    as it is."""
     if _missing(value):
         return None
-    try:
-        return NodeKind(str(value)).label(lang)
-    except ValueError:
-        return str(value)
+    for enum in (NodeKind, AreaKind):
+        try:
+            return enum(str(value)).label(lang)
+        except ValueError:
+            continue
+    return str(value)
 
 
-def parse_kind(text: str) -> NodeKind | None:
+def parse_kind(text: str) -> NodeKind | AreaKind | None:
     """The kind a cell names exactly: the value or a label in either language
-    (``dedicated``, 专属网格, ``Dedicated grid``); None for anything else."""
+    (``dedicated``, 专属网格, ``Dedicated grid``; ``town``, 镇, 村委会); None for
+    anything else."""
     key = str(text).strip().lower()
     for kind, labels in KIND_LABELS.items():
         if key == kind.value or key in (label.lower() for label in labels):
             return kind
+    for area, words in AREA_KIND_LABELS.items():
+        if key == area.value or key in (word.lower() for word in words):
+            return area
     return None
 
 

@@ -26,10 +26,18 @@ from shapely.geometry.base import BaseGeometry
 
 from gridplanner.crs import STORAGE_CRS, measuring_epsg
 from gridplanner.errors import CodeError, ModelError
-from gridplanner.levels import LEVELS, Level, NodeKind
+from gridplanner.levels import LEVELS, AreaKind, Level, NodeKind
 from gridplanner.settings import Settings
 
-NODE_COLUMNS = ["code", "name", "level", "parent_id", "kind", "dedicated_type"]
+NODE_COLUMNS = [
+    "code",
+    "name",
+    "level",
+    "parent_id",
+    "kind",
+    "dedicated_type",
+    "urban_rural_code",
+]
 BUILDING_COLUMNS = ["name", "households", "population", "unit_id"]
 WORKER_COLUMNS = ["name", "role", "employment", "capacity", "grid_id", "phone"]
 #: Worker fields that are personal data: excluded from exports unless asked for.
@@ -95,6 +103,7 @@ def empty_nodes() -> gpd.GeoDataFrame:
             "parent_id": pd.Series(dtype="Int64"),
             "kind": pd.Series(dtype=object),
             "dedicated_type": pd.Series(dtype=object),
+            "urban_rural_code": pd.Series(dtype=object),
         },
         index=pd.Index([], dtype="int64", name="id"),
     )
@@ -116,8 +125,15 @@ def empty_buildings() -> gpd.GeoDataFrame:
 
 
 def empty_reference_lines() -> gpd.GeoDataFrame:
-    """Reference lines (roads, rivers, coast) shown on the map and usable as barriers."""
-    frame = pd.DataFrame({"kind": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
+    """Reference lines (roads, rivers, railways, coast) shown on the map and usable as
+    barriers; a road's class (主干道, 次干道, 支路 …) is in ``road_class``."""
+    frame = pd.DataFrame(
+        {
+            "kind": pd.Series(dtype=object),
+            "name": pd.Series(dtype=object),
+            "road_class": pd.Series(dtype=object),
+        }
+    )
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=STORAGE_CRS), crs=STORAGE_CRS)
 
 
@@ -249,10 +265,15 @@ class Project:
         name: str,
         geometry: BaseGeometry | None,
         parent_id: int | None = None,
-        kind: NodeKind = NodeKind.ORDINARY,
+        kind: NodeKind | AreaKind = NodeKind.ORDINARY,
         dedicated_type: str | None = None,
+        urban_rural_code: str | None = None,
     ) -> int:
-        """Add one node after checking its level, parent and code; returns its id."""
+        """Add one node after checking its level, parent and code; returns its id.
+
+        A street's or community's ``kind`` may state its type (:class:`AreaKind`: 街道,
+        镇, 乡 …; 社区, 村), checked against the code's NBS range; a community may carry
+        its urban-rural classification code (城乡分类代码, e.g. ``111``)."""
         scheme = self.settings.code_scheme
         parent_code = None
         if level is Level.DISTRICT:
@@ -268,7 +289,7 @@ class Project:
                     f"{level.value} {code!r} must sit under a {level.parent.value}"  # type: ignore[union-attr]
                 )
             parent_code = str(self.nodes.at[parent_id, "code"])
-        scheme.validate(code, level, parent_code)
+        scheme.validate(code, level, parent_code, kind.value)
         if (self.nodes["code"] == code).any():
             raise CodeError(f"code {code!r} is already used")
         if code in self.retired_codes:
@@ -282,6 +303,7 @@ class Project:
                 "parent_id": pd.array([parent_id], dtype="Int64"),
                 "kind": [kind.value],
                 "dedicated_type": [dedicated_type],
+                "urban_rural_code": [urban_rural_code],
             },
             index=pd.Index([node_id], dtype="int64", name="id"),
             geometry=[geometry],

@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from gridplanner.algorithms import UnitGraph, build_adjacency
-from gridplanner.codes import reading_order
+from gridplanner.codes import reading_order_of
 from gridplanner.editing.draft import Draft, as_id
 from gridplanner.editing.edit import Edit
 from gridplanner.errors import ModelError, PlannerError, Words
@@ -299,21 +299,16 @@ class PlanModel:
         if not new_parents:
             return {}
         nodes = self.project.nodes
-        points: dict[int, list[shapely.Point]] = {p.key: [] for p in new_parents}
+        members: dict[int, list[object]] = {p.key: [] for p in new_parents}
         for child, parent in moves.items():
-            if parent in points:
-                geom = nodes.at[int(child), "geometry"]
-                if geom is not None:
-                    points[parent].append(shapely.point_on_surface(geom))
-        xy = np.array(
-            [
-                (np.mean([q.x for q in points[p.key]]), np.mean([q.y for q in points[p.key]]))
-                if points[p.key] else (0.0, 0.0)
-                for p in new_parents
-            ]
-        )  # fmt: skip
+            if parent in members:
+                members[parent].append(nodes.at[int(child), "geometry"])
+        # Each new parent's extent is its children's: numbered by the one reading order.
+        outlines = [
+            shapely.union_all([g for g in members[p.key] if g is not None]) for p in new_parents
+        ]
         created: dict[int, int] = {}
-        for index in reading_order(xy[:, 0], xy[:, 1]).tolist():
+        for index in reading_order_of(outlines, self.project.measuring_crs()).tolist():
             spec = new_parents[index]
             code = draft.free_code(spec.group, self.tier)
             sequence = int(code[len(draft.code(spec.group)) :])

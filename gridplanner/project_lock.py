@@ -87,7 +87,13 @@ def holder_of(project: str | Path) -> Holder | None:
 @contextlib.contextmanager
 def project_lock(project: str | Path, wait: float = 0.0) -> Iterator[Holder]:
     """Hold the project's write lock for the ``with`` block; refuses at once (or after
-    ``wait`` seconds) with :class:`ProjectLocked` naming the holder."""
+    ``wait`` seconds) with :class:`ProjectLocked` naming the holder. A shared store
+    (``postgresql://…``) has no file to lock: its saves are checked row by row."""
+    from gridplanner.pgstore.credentials import is_database_url
+
+    if is_database_url(project):
+        yield _me()
+        return
     path = lock_path(project)
     acquire(project, wait)
     try:

@@ -30,6 +30,7 @@ from gridplanner.model import (
     empty_nodes,
     empty_workers,
 )
+from gridplanner.pgstore.credentials import database_location, is_database_url
 from gridplanner.project_lock import (
     ProjectLocked,
     check_unchanged,
@@ -227,8 +228,14 @@ class GeoPackageStore:
         if REFERENCE_LAYER in layers:
             lines = _read_blocks(path, REFERENCE_LAYER)
             if not lines.empty:
+                # Files saved before roads had a class have no road_class column.
+                road_class = lines["road_class"] if "road_class" in lines.columns else None
                 project.reference_lines = gpd.GeoDataFrame(
-                    {"kind": lines["kind"].astype(object), "name": lines["name"].astype(object)},
+                    {
+                        "kind": lines["kind"].astype(object),
+                        "name": lines["name"].astype(object),
+                        "road_class": pd.Series(road_class, index=lines.index, dtype=object),
+                    },
                     geometry=lines.geometry.to_numpy(),
                     crs=STORAGE_CRS,
                 )
@@ -272,14 +279,17 @@ class GeoPackageStore:
                 "parent_id": pd.array(merged["parent_id"], dtype="Int64"),
                 "kind": merged["kind"].astype(object).to_numpy(),
                 "dedicated_type": merged["dedicated_type"].astype(object).to_numpy(),
+                # Files saved before communities had an urban-rural code have no column.
+                "urban_rural_code": merged["urban_rural_code"].astype(object).to_numpy()
+                if "urban_rural_code" in merged.columns
+                else None,
             },
             index=pd.Index(merged["id"].astype("int64").to_numpy(), name="id"),
             geometry=merged.geometry.to_numpy(),
             crs=STORAGE_CRS,
         )
-        result["dedicated_type"] = result["dedicated_type"].where(
-            result["dedicated_type"].notna(), None
-        )
+        for column in ("dedicated_type", "urban_rural_code"):
+            result[column] = result[column].astype(object).where(result[column].notna(), None)
         return result.copy()  # own, writable arrays (pyogrio's text columns are read-only)
 
     def _read_buildings(self, path: Path) -> gpd.GeoDataFrame:
@@ -317,14 +327,24 @@ class GeoPackageStore:
         return workers.copy()
 
 
+def store_for(location: str | Path) -> ProjectStore:
+    """The backend for ``location``: the shared PostGIS store for ``postgresql://…``
+    (see :mod:`gridplanner.pgstore`), else a GeoPackage file."""
+    if is_database_url(location):
+        from gridplanner.pgstore.store import PostGISStore
+
+        return PostGISStore()
+    return GeoPackageStore()
+
+
 def load_project(path: str | Path) -> Project:
-    """Open a project file."""
-    return GeoPackageStore().load(path)
+    """Open a project file (or a ``postgresql://`` store)."""
+    return store_for(path).load(database_location(path))
 
 
 def save_project(project: Project, path: str | Path) -> None:
-    """Save a project file atomically."""
-    GeoPackageStore().save(project, path)
+    """Save a project file atomically (or commit it to a ``postgresql://`` store)."""
+    store_for(path).save(project, database_location(path))
 
 
 def _read_table(path: Path, layer: str) -> pd.DataFrame:

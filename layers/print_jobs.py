@@ -168,7 +168,7 @@ def board_workers(project: Project, grid: int) -> list[tuple[str, str, str, str 
 
 
 def heading(project: Project, node: int, lang: str = "zh") -> str:
-    """ "山源社区（210283001008）网格规划图" — names first, codes second."""
+    """ "山源社区（210283101002）网格规划图" — names first, codes second."""
     name, code = project.nodes.at[node, "name"], project.nodes.at[node, "code"]
     level = project.node_level(node)
     if lang == "en":
@@ -245,7 +245,7 @@ def highlight(
 
 
 def file_stem(project: Project, node: int) -> str:
-    """ "210283001008001_山源1网格" — safe on Windows and Linux."""
+    """ "210283101002002_山源社区第2综合网格" — safe on Windows and Linux."""
     code, name = project.nodes.at[node, "code"], project.nodes.at[node, "name"]
     return re.sub(r'[\\/:*?"<>|\s]+', "_", f"{code}_{name}")
 

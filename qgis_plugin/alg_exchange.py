@@ -45,6 +45,11 @@ IMPORT_LEVELS = (
     ("grid_unit", "网格单元"),
     ("building", "楼栋"),
     ("worker", "网格员"),
+    ("district", "区县 (一个文件一个区县)"),  # last: saved models keep their indices
+    ("road", "道路 (可带道路等级)"),
+    ("river", "河流"),
+    ("railway", "铁路"),
+    ("coast", "海岸线"),
 )
 #: gridplanner.exchange.command.FIELD_OPTIONS, with labels
 FIELD_OPTIONS = (
@@ -61,6 +66,7 @@ FIELD_OPTIONS = (
     ("phone", "电话字段"),
     ("kind", "网格类型字段"),
     ("dedicated_type", "专属网格类型字段"),
+    ("road_class", "道路等级字段"),
 )
 
 
@@ -153,6 +159,7 @@ class ImportAlgorithm(GridPlannerAlgorithm):
     ENCODING = "ENCODING"
     CRS = "CRS"
     FROM_GCJ02 = "FROM_GCJ02"
+    REPAIR = "REPAIR"
     DISTRICT_NAME = "DISTRICT_NAME"
 
     def displayName(self) -> str:
@@ -209,6 +216,9 @@ class ImportAlgorithm(GridPlannerAlgorithm):
             QgsProcessingParameterBoolean(self.FROM_GCJ02, tr("坐标为 GCJ-02 (网络地图)"), False)
         )
         self.addParameter(
+            QgsProcessingParameterBoolean(self.REPAIR, tr("修复无效多边形 (报告面积变化)"), False)
+        )
+        self.addParameter(
             QgsProcessingParameterString(
                 self.DISTRICT_NAME, tr("区/县名称 (首次导入街道时)"), optional=True
             )
@@ -240,6 +250,7 @@ class ImportAlgorithm(GridPlannerAlgorithm):
             encoding=self.parameterAsString(parameters, self.ENCODING, context) or None,
             crs=crs.authid() if crs.isValid() else None,
             from_gcj02=self.parameterAsBoolean(parameters, self.FROM_GCJ02, context),
+            repair=self.parameterAsBoolean(parameters, self.REPAIR, context),
             lon_field=self.parameterAsString(parameters, self.LON_FIELD, context) or None,
             lat_field=self.parameterAsString(parameters, self.LAT_FIELD, context) or None,
             district_name=self.parameterAsString(parameters, self.DISTRICT_NAME, context) or None,

@@ -141,3 +141,15 @@ def local_tz() -> Iterator[Callable[[str], None]]:
     else:
         os.environ["TZ"] = before
     time.tzset()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[object]:
+    """A throwaway PostgreSQL + PostGIS cluster for the shared-store tests, started on
+    first use and stopped at the end of the session even on failure
+    (``tests/support/pgcluster.py``; skipped without PostgreSQL, failed in CI)."""
+    import pgcluster
+
+    pgcluster.require_binaries()
+    with pgcluster.running_cluster() as cluster:
+        yield cluster

@@ -29,16 +29,18 @@ from gridplanner.levels import Level
 from gridplanner.ui import map_tools
 from gridplanner.ui.audit_exchange import AuditWorkflow, ExportDataDialog, PushDialog
 from gridplanner.ui.autosave import Autosaver
-from gridplanner.ui.basemap_dialog import BasemapDialog, make_basemap
+from gridplanner.ui.basemap_dialog import BasemapDialog, BasemapNotifier, make_basemap
 from gridplanner.ui.context_menus import open_attribute_table, wire_context_menus
 from gridplanner.ui.controller import AppController
+from gridplanner.ui.database_dialog import ask_database_url
 from gridplanner.ui.editor import Editor, wire_editing
 from gridplanner.ui.findings_panel import Finding
-from gridplanner.ui.i18n import install_language, t
+from gridplanner.ui.i18n import current_language, install_language, t
 from gridplanner.ui.main_window import MainWindow
 from gridplanner.ui.measure_tool import MeasureTool
 from gridplanner.ui.print_dialog import layout_dialog_for
 from gridplanner.ui.tally_panel import grids_under
+from gridplanner.ui.units_dialog import open_units_dialog
 
 
 @dataclass
@@ -111,6 +113,7 @@ def create_app(config: Path | None = None, lang: str | None = None) -> App:
     app = App(window, controller, selection, settings)
     _wire(app)
     app.editor = wire_editing(app)
+    window.actions_by_key["generate_units"].triggered.connect(lambda: open_units_dialog(app))
     app.audit = _wire_audit(app)
     app.set_language(lang or str(settings.value("language", "zh")))
     return app
@@ -173,6 +176,24 @@ def _wire(app: App) -> None:
     props.sizingRequested.connect(controller.set_sizing)
 
     actions["open"].triggered.connect(lambda: controller.open())
+
+    def open_database() -> None:
+        url = ask_database_url(window, controller.recent_files())
+        if url:
+            controller.open(url)
+
+    actions["open_database"].triggered.connect(open_database)
+
+    def read_only_changed() -> None:  # scopes others hold: greyed in the tree, hatched
+        guard, project = controller.checkout_guard, controller.project
+        if guard is None or project is None:
+            window.tree_panel.model.set_read_only({})
+            canvas.set_read_only_areas([])
+            return
+        window.tree_panel.model.set_read_only(guard.tree_tips(project))
+        canvas.set_read_only_areas([(a.label, a.geometry) for a in guard.areas(project)])
+
+    controller.readOnlyChanged.connect(read_only_changed)
     actions["save"].triggered.connect(controller.save)
     actions["save_as"].triggered.connect(lambda: controller.save_as())
     actions["quit"].triggered.connect(window.close)
@@ -216,8 +237,17 @@ def _wire(app: App) -> None:
     actions["author"].triggered.connect(ask_author)
     window.languageChosen.connect(app.set_language)
 
+    # Tiles arrive and fail on download threads; the notifier brings both to this thread.
+    basemap_notifier = BasemapNotifier(
+        lambda: canvas.refresh(delay_ms=100),
+        lambda error: window.show_status(error.message(current_language())),
+        window,
+    )
+
     def apply_basemap() -> None:
-        source = make_basemap(app.settings, lambda: canvas.refresh(delay_ms=100))
+        if canvas.basemap is not None:
+            canvas.basemap.close()
+        source = make_basemap(app.settings, basemap_notifier)
         canvas.set_basemap(source)
         states = with_state(canvas.layers, BASEMAP, visible=source is not None)
         layer_panel.states = states
@@ -306,6 +336,8 @@ def _wire_audit(app: App) -> AuditWorkflow:
                 dialog.out.text(),
                 dialog.personal.isChecked(),
                 dialog.allow.isChecked(),
+                dialog.chosen_profile(),
+                dialog.chosen_crs(),
             )
 
     def push() -> None:

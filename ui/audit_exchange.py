@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from gridplanner.audit import run_audit
 from gridplanner.audit.fixes import FixSuggestion, fix_edit, suggest_fixes
 from gridplanner.editing.sameness import copy_plan
-from gridplanner.exchange.export import EXPORT_FORMATS, export_project
+from gridplanner.exchange.audit_status import audit_status
+from gridplanner.exchange.export import EXPORT_FORMATS, PROJECTABLE_FORMATS, export_project
 from gridplanner.exchange.problems import BlockingFindings
-from gridplanner.exchange.publish import blocking_findings, push_project
+from gridplanner.exchange.publish import push_project
 from gridplanner.store import load_project
 from gridplanner.ui.i18n import current_language, t
 from gridplanner.ui.tasks import BackgroundTask
@@ -108,8 +109,18 @@ class AuditWorkflow:
         return True
 
     # -- export and push ---------------------------------------------------------------
-    def export(self, fmt: str, out: str, include_personal: bool, allow_blocking: bool) -> Any:
-        """Export in a background task; the package goes through the audit gate."""
+    def export(
+        self,
+        fmt: str,
+        out: str,
+        include_personal: bool,
+        allow_blocking: bool,
+        profile: str = "default",
+        crs: str | None = None,
+    ) -> Any:
+        """Export in a background task; the package goes through the audit gate (its
+        manifest records the audit). ``profile``: ``cjt349`` adds CJ/T 349 grid codes;
+        ``crs``: ``gk``/``gk-zone`` projects GeoPackage, Shapefile and GeoJSON."""
         project = self.app.controller.project
         if project is None:
             return None
@@ -117,15 +128,19 @@ class AuditWorkflow:
         lang = current_language()  # the spreadsheet reads in the window's language
 
         def work(progress: Any, cancelled: Any) -> list[Path]:
-            if fmt == "package":
-                _, blocking = blocking_findings(plan)
-                if blocking and not allow_blocking:
+            audit = None
+            if fmt == "package":  # the gate's audit is the one the manifest records
+                audit = audit_status(plan)
+                if audit.messages and not allow_blocking:
                     raise RuntimeError(
                         t("方案有阻断性核查问题，拒绝导出数据交换包")
-                        + f" ({len(blocking)}): "
-                        + blocking[0]
+                        + f" ({len(audit.messages)}): "
+                        + audit.messages[0]
                     )
-            return export_project(plan, fmt, out, include_personal, lang=lang)
+            return export_project(
+                plan, fmt, out, include_personal, lang=lang, audit=audit, profile=profile,
+                crs=crs if fmt in PROJECTABLE_FORMATS else None,
+            )  # fmt: skip
 
         return self._start(BackgroundTask(work), self._exported)
 
@@ -140,6 +155,11 @@ class AuditWorkflow:
     def push(self, url: str, token: str | None, allow_blocking: bool) -> Any:
         """Save, then push the saved project to ``url`` (audit gate in push_project)."""
         controller = self.app.controller
+        if controller.database is not None:  # the receipt would need its own rows there
+            self.app.window.show_error(
+                t("推送失败") + ": " + t("数据库方案请用命令推送：gridplanner push 数据库地址 …")
+            )
+            return None
         if controller.project is None or not controller.save() or controller.path is None:
             return None
         path = controller.path
@@ -213,11 +233,32 @@ class ExportDataDialog(QDialog):
         row.addWidget(browse)
         self.personal = QCheckBox(t("包含网格员联系电话"))
         self.allow = QCheckBox(t("忽略阻断性核查问题（记录在案）"))
-        _form(self, [(t("格式"), self.format), (t("输出文件夹"), where), ("", self.personal),
-                     ("", self.allow)])  # fmt: skip
+        self.profile = QComboBox()
+        self.profile.addItem(t("默认"), "default")
+        self.profile.addItem(t("CJ/T 349-2010 网格编码"), "cjt349")
+        self.crs = QComboBox()
+        self.crs.addItem(t("经纬度（CGCS2000）"), None)
+        self.crs.addItem(t("高斯-克吕格 3° 带"), "gk")
+        self.crs.addItem(t("高斯-克吕格 3° 带（加带号）"), "gk-zone")
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self._format_changed()
+        _form(self, [(t("格式"), self.format), (t("输出文件夹"), where),
+                     (t("编码规范"), self.profile), (t("坐标系"), self.crs),
+                     ("", self.personal), ("", self.allow)])  # fmt: skip
 
     def chosen_format(self) -> str:
         return str(self.format.currentData())
+
+    def chosen_profile(self) -> str:
+        return str(self.profile.currentData())
+
+    def chosen_crs(self) -> str | None:
+        """``gk``/``gk-zone`` for a projectable format, else None (lon/lat)."""
+        value = self.crs.currentData()
+        return str(value) if value and self.chosen_format() in PROJECTABLE_FORMATS else None
+
+    def _format_changed(self) -> None:
+        self.crs.setEnabled(self.chosen_format() in PROJECTABLE_FORMATS)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, t("输出文件夹"), self.out.text())

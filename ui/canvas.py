@@ -51,7 +51,13 @@ from gridplanner.layers.style import LayerState, default_layers, state_of
 from gridplanner.layers.view import MapView
 from gridplanner.levels import LEVELS, Level
 from gridplanner.ui.canvas_input import WHEEL_ZOOM, map_event, navigate_by_key
-from gridplanner.ui.canvas_overlay import Overlay, paint_furniture, paint_overlay
+from gridplanner.ui.canvas_overlay import (
+    HatchedArea,
+    Overlay,
+    paint_furniture,
+    paint_hatched,
+    paint_overlay,
+)
 from gridplanner.ui.i18n import current_language, t
 from gridplanner.ui.map_tools import MapEvent, MapTool, PanTool
 from gridplanner.ui.render_job import RenderJob, RenderSignals
@@ -107,6 +113,7 @@ class MapCanvas(QWidget):
         self._highlight_points: np.ndarray = np.zeros((0, 2))
         self._middle_last: tuple[float, float] | None = None
         self.overlay = Overlay()
+        self.hatched: tuple[HatchedArea, ...] = ()  # scopes others hold: read-only
         #: (lon, lat, tolerance m) -> (lon, lat, kind) or None; set by the app for snapping.
         self.snapper: Snapper | None = None
         self.snap_pixels = SNAP_PIXELS  # the snapping tolerance (捕捉设置)
@@ -241,6 +248,7 @@ class MapCanvas(QWidget):
             for x, y in self._highlight_points:
                 px, py = self.view.to_pixel(x, y)
                 painter.drawEllipse(QPointF(px, py), 8, 8)
+        paint_hatched(painter, self.view, self.hatched)
         paint_overlay(painter, self.view, self.overlay)
         if self.data is not None:
             paint_furniture(painter, self.view, self.lang)
@@ -248,6 +256,26 @@ class MapCanvas(QWidget):
             painter.setPen(QPen(QColor(30, 30, 30), 1, Qt.PenStyle.DashLine))
             painter.setBrush(QColor(0, 120, 255, 40))
             painter.drawRect(self._rubber)
+
+    def set_read_only_areas(self, areas: list[tuple[str, shapely.Geometry]]) -> None:
+        """Hatch these (label, CGCS2000 lon/lat geometry) areas grey: scopes this window
+        may not edit, labelled with who holds them."""
+        hatched = []
+        if self.data is not None:
+            for label, geometry in areas:
+                local = self.data.project_geometry(geometry)
+                if local is None or local.is_empty:
+                    continue
+                parts = shapely.get_parts(np.array([local]))
+                polygons = parts[shapely.get_type_id(parts) >= 3]
+                if not len(polygons):
+                    continue
+                biggest = polygons[int(np.argmax(shapely.area(polygons)))]
+                anchor = shapely.point_on_surface(biggest)
+                path = path_from_rings(rings_of(polygons))
+                hatched.append(HatchedArea(path, label, (float(anchor.x), float(anchor.y))))
+        self.hatched = tuple(hatched)
+        self.update()
 
     def set_overlay(self, overlay: Overlay | None) -> None:
         """What the current tool's gesture looks like (None: nothing)."""

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
 from gridplanner.layers.view import MapView
 
@@ -19,6 +19,17 @@ LINE_COLOUR = QColor(255, 90, 0)
 HANDLE_COLOUR = QColor(20, 20, 20)
 SNAP_COLOURS = {"vertex": QColor(230, 0, 120), "edge": QColor(0, 150, 220)}
 STROKE_COLOUR = QColor(255, 200, 0)
+READ_ONLY_COLOUR = QColor(90, 90, 90)
+
+
+@dataclass(frozen=True)
+class HatchedArea:
+    """A read-only area (another planner's checked-out scope) in local metres: its
+    outline as a path, the holder's label and where to put it."""
+
+    path: QPainterPath
+    label: str
+    anchor: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,40 @@ def paint_overlay(painter: QPainter, view: MapView, overlay: Overlay) -> None:
         painter.setBrush(QColor(255, 255, 240, 235))
         painter.drawRect(box)
         painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+    painter.restore()
+
+
+def paint_hatched(painter: QPainter, view: MapView, areas: tuple[HatchedArea, ...]) -> None:
+    """Grey, hatched, outlined areas with their holder's name: scopes this window may
+    not edit (see :mod:`gridplanner.ui.checkout_guard`)."""
+    if not areas:
+        return
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.save()
+    painter.setTransform(view.transform())
+    pen = QPen(READ_ONLY_COLOUR, 2.0, Qt.PenStyle.DashLine)
+    pen.setCosmetic(True)
+    veil = QColor(READ_ONLY_COLOUR)
+    veil.setAlpha(70)
+    hatch = QBrush(READ_ONLY_COLOUR, Qt.BrushStyle.BDiagPattern)
+    hatch.setTransform(view.transform().inverted()[0])  # hatch lines a fixed pixel apart
+    for area in areas:
+        painter.setPen(pen)
+        painter.setBrush(veil)
+        painter.drawPath(area.path)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(hatch)
+        painter.drawPath(area.path)
+    painter.restore()
+    for area in areas:
+        px, py = view.to_pixel(*area.anchor)
+        box = painter.fontMetrics().boundingRect(area.label).adjusted(-5, -3, 5, 3)
+        box.moveCenter(QPointF(px, py).toPoint())
+        painter.setPen(QPen(READ_ONLY_COLOUR, 1.0))
+        painter.setBrush(QColor(245, 245, 245, 230))
+        painter.drawRect(box)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), area.label)
     painter.restore()
 
 

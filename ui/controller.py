@@ -34,11 +34,13 @@ from gridplanner.errors import GridPlannerError, ProjectFileError
 from gridplanner.layers.snapshot import MapData, build_map_data
 from gridplanner.levels import NodeKind
 from gridplanner.model import Project
+from gridplanner.pgstore.credentials import database_location, is_database_url, public_url
 from gridplanner.project_lock import ProjectLocked, acquire, lock_path, release
 from gridplanner.rollups import compute_rollups
 from gridplanner.settings import Sizing
 from gridplanner.store import load_project, save_project
 from gridplanner.ui.autosave import Autosaver
+from gridplanner.ui.checkout_guard import CheckoutGuard
 from gridplanner.ui.edit_session import EditSession
 from gridplanner.ui.history import keep_version_snapshot, record_snapshot
 from gridplanner.ui.i18n import t
@@ -100,6 +102,7 @@ def _run_and_report(work: Callable[[], object], done: SignalInstance) -> None:
 
 class AppController(QObject):
     projectChanged = Signal()
+    readOnlyChanged = Signal()  # the checkout guard was (re)read: repaint the read-only scopes
     _autosaved = Signal(str)
 
     def __init__(self, view: View, settings: QSettings, autosaver: Autosaver) -> None:
@@ -108,7 +111,8 @@ class AppController(QObject):
         self.settings = settings
         self.autosaver = autosaver
         self.project: Project | None = None
-        self.path: Path | None = None
+        self.path: Path | None = None  # the project file, or None for a database:
+        self.database: str | None = None  # the postgresql:// plan shown (no file)
         self.rollups: pd.DataFrame | None = None
         self.data: MapData | None = None
         self.undo_stack = QUndoStack(self)
@@ -120,6 +124,7 @@ class AppController(QObject):
         self._autosaving = False
         self._locked: Path | None = None  # the project whose write lock this window holds
         self.read_only: str | None = None  # why the shown project can't be saved over
+        self.checkout_guard: CheckoutGuard | None = None  # a shared-store checkout's scope
         self._autosave_thread: threading.Thread | None = None
         self._autosaved.connect(self._on_autosaved)
         self.edits = EditSession(self, view)
@@ -135,6 +140,8 @@ class AppController(QObject):
             if not chosen:
                 return False
             path = chosen
+        if is_database_url(path):
+            return self._open_database(str(database_location(path)))
         path = Path(path)
         source = path
         recovery = self.autosaver.recovery_for(path)
@@ -142,6 +149,63 @@ class AppController(QObject):
             t("发现该方案未保存的自动备份（程序上次可能异常退出）。是否恢复？")
         ):
             source = recovery
+        loaded = self._load(source)
+        if loaded is None:
+            return False
+        self.set_project(
+            loaded.project, path, loaded.rollups, loaded.data.for_this_thread(), loaded
+        )
+        self._hold(path)
+        self.checkout_guard = CheckoutGuard.for_path(path)  # nodes outside it: read-only
+        self.readOnlyChanged.emit()
+        if self.checkout_guard is not None:
+            self.view.show_status(self.checkout_guard.status())
+        if source != path:
+            self.undo_stack.resetClean()
+            self.undo_stack.push(_Marker(t("从自动备份恢复")))
+            self.view.show_status(t("已从自动备份恢复，请保存"))
+        else:
+            self.autosaver.discard(path)
+        self.add_recent(path)
+        return True
+
+    def _open_database(self, url: str) -> bool:
+        """Open the plan of a shared store: no file lock (the store's row versions guard
+        it), autosave to the local cache, saves written through the store."""
+        set_aside = self.autosaver.set_aside(url)  # a crashed session's unsaved edits
+        loaded = self._load(url)
+        if loaded is None:
+            return False
+        self._hold(None)
+        self.set_project(
+            loaded.project, None, loaded.rollups, loaded.data.for_this_thread(), loaded
+        )
+        self.database = url
+        self._update_title()
+        self._read_leases()
+        if set_aside is not None:
+            self.view.show_warning(
+                t("发现该数据库方案上次未保存的自动备份（程序可能异常退出），已另存为本地文件；"
+                  "它不能直接保存回数据库：请打开它查看，把修改重做到数据库方案中")
+                + f": {set_aside}"
+            )  # fmt: skip
+        self.add_recent(url)
+        return True
+
+    def _read_leases(self) -> None:
+        """Which scopes of the open database plan other planners have checked out."""
+        assert self.database is not None
+        try:
+            self.checkout_guard = CheckoutGuard.for_database(self.database, self.author())
+        except GridPlannerError as exc:  # the plan is read; only the leases are unknown
+            self.checkout_guard = None
+            self.view.show_warning(t("无法读取签出情况") + f": {exc}")
+        self.readOnlyChanged.emit()
+        if self.checkout_guard is not None:
+            self.view.show_status(self.checkout_guard.status())
+
+    def _load(self, source: Path | str) -> Opened | None:
+        """Read and prepare ``source`` in the background (None: failed or cancelled)."""
         steps = (t("读取方案文件…"), t("汇总户数与人员…"), t("准备地图…"))
 
         def load(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> Any:
@@ -160,23 +224,12 @@ class AppController(QObject):
             loaded = self.view.run_with_progress(BackgroundTask(load), t("正在打开方案…"))
         except TaskCancelled:
             self.view.show_status(t("已取消打开"))
-            return False
+            return None
         except GridPlannerError as exc:
             self.view.show_error(str(exc))
-            return False
+            return None
         assert isinstance(loaded, Opened)
-        self.set_project(
-            loaded.project, path, loaded.rollups, loaded.data.for_this_thread(), loaded
-        )
-        self._hold(path)
-        if source != path:
-            self.undo_stack.resetClean()
-            self.undo_stack.push(_Marker(t("从自动备份恢复")))
-            self.view.show_status(t("已从自动备份恢复，请保存"))
-        else:
-            self.autosaver.discard(path)
-        self.add_recent(path)
-        return True
+        return loaded
 
     def set_project(
         self,
@@ -188,7 +241,7 @@ class AppController(QObject):
     ) -> None:
         """Show ``project`` (with its rollups, map snapshot, tallies and tree when already
         built off the GUI thread, as :meth:`open` does)."""
-        self.project, self.path = project, path
+        self.project, self.path, self.database = project, path, None
         self.undo_stack.clear()
         self.rollups = compute_rollups(project) if rollups is None else rollups
         self.edits.reset(opened.tallies if opened else None)
@@ -205,6 +258,8 @@ class AppController(QObject):
     def save(self) -> bool:
         if self.project is None:
             return False
+        if self.database is not None:
+            return self._write(self.database)
         if self.path is None:
             return self.save_as()
         return self._write(self.path)
@@ -220,19 +275,23 @@ class AppController(QObject):
         path = Path(path)
         if path.suffix.lower() != ".gpkg":
             path = path.with_suffix(".gpkg")
-        old = self.path
+        old = self.path or self.database
         if self._write(path):
             if old is not None and old != path:
                 self.autosaver.discard(old)
-            self.path = path
+            self.path, self.database = path, None
+            if self.checkout_guard is not None and self.checkout_guard.scope is None:
+                self.checkout_guard = None  # a local copy: nobody's lease applies to it
+                self.readOnlyChanged.emit()
             self._hold(path)
             self.add_recent(path)
             self._update_title()
             return True
         return False
 
-    def _write(self, path: Path) -> bool:
+    def _write(self, path: Path | str) -> bool:
         assert self.project is not None
+        database = isinstance(path, str)
         if self.read_only is not None and path == self.path:
             self.view.show_error(
                 t("项目正被另一个程序编辑，不能保存到原文件；请用“另存为”") + f"\n{self.read_only}"
@@ -245,6 +304,9 @@ class AppController(QObject):
         project = self.project
 
         def write(progress: Callable[[float, str], None], cancelled: Callable[[], bool]) -> None:
+            if isinstance(path, str):  # the store keeps the history and the versions
+                save_project(project, path)
+                return
             keep_version_snapshot(path, project)
             save_project(project, path)
             record_snapshot(path, project)
@@ -252,13 +314,23 @@ class AppController(QObject):
         try:  # off the GUI thread (a prefecture city takes ~9 s); the dialog is modal
             self.view.run_with_progress(BackgroundTask(write), t("正在保存…"), cancellable=False)
         except (GridPlannerError, OSError) as exc:
-            if recorded is not None:
+            if recorded is not None and recorded in self.project.history:
                 self.project.history.remove(recorded)
-            self.view.show_error(str(exc))
+            if database:  # the plan in the window is untouched: nothing lost
+                self.view.show_error(
+                    t("保存被拒绝，数据库未作任何修改；你的修改仍保留在窗口中"
+                      "（可“另存为”本地文件，重新打开数据库后重做）")
+                    + f"\n{exc}"
+                )  # fmt: skip
+            else:
+                self.view.show_error(str(exc))
             return False
         self.undo_stack.setClean()
         self.autosaver.discard(path)
-        self.view.show_status(t("已保存") + f" {path}")
+        shown = public_url(path) if isinstance(path, str) else path
+        self.view.show_status(t("已保存") + f" {shown}")
+        if isinstance(path, str) and path == self.database:
+            self._read_leases()
         return True
 
     def maybe_save(self) -> bool:
@@ -269,8 +341,8 @@ class AppController(QObject):
         if answer == "save":
             return self.save()
         if answer == "discard":
-            if self.path is not None:
-                self.autosaver.discard(self.path)
+            if self.path is not None or self.database is not None:
+                self.autosaver.discard(self.path or self.database or "")
             return True
         return False
 
@@ -322,15 +394,11 @@ class AppController(QObject):
     # -- autosave ------------------------------------------------------------------------
     def autosave(self) -> bool:
         """Write a background copy if there are unsaved changes; True if one started."""
-        if (
-            self.project is None
-            or self.path is None
-            or self.undo_stack.isClean()
-            or self._autosaving
-        ):
+        target = self.path or self.database  # a database plan: to the local cache
+        if self.project is None or target is None or self.undo_stack.isClean() or self._autosaving:
             return False
         self._autosaving = True
-        snapshot, target = self.project.copy(), self.path
+        snapshot = self.project.copy()
         # A plain thread, not QThreadPool: pyproj's per-thread PROJ context crashes on a
         # reused pool thread (see ui/tasks.py); the GeoPackage write builds CRS objects.
         self._autosave_thread = threading.Thread(
@@ -365,8 +433,8 @@ class AppController(QObject):
             raise TypeError(f"'{type(value).__name__}' object is not iterable")
         return [str(v) for v in value]
 
-    def add_recent(self, path: Path) -> None:
-        entry = str(path.resolve())
+    def add_recent(self, path: Path | str) -> None:
+        entry = public_url(path) if isinstance(path, str) else str(path.resolve())
         recent = [entry, *[p for p in self.recent_files() if p != entry]][:MAX_RECENT]
         self.settings.setValue("recent_files", recent)
         self.view.set_recent(recent)
@@ -399,6 +467,8 @@ class AppController(QObject):
 
     def _update_title(self) -> None:
         name = self.path.name if self.path else (self.project.name if self.project else "")
+        if self.database is not None:
+            name = public_url(self.database)
         dirty = "" if self.undo_stack.isClean() else " *"
         if self.read_only is not None and name:
             dirty += f" [{t('只读')}]"

@@ -102,6 +102,11 @@ class EditSession(QObject):
         if edit.is_empty:
             self.view.show_status(t("没有变化") + f": {edit.label}")
             return False
+        guard = getattr(self.controller, "checkout_guard", None)  # a shared-store checkout
+        refusal = guard.refusal(edit, self.controller.project) if guard is not None else None
+        if refusal is not None:
+            self.view.show_warning(refusal)
+            return False
         self.controller.undo_stack.push(EditCommand(self, edit))
         return True
 

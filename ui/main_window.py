@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.actions_by_key: dict[str, QAction] = {}
         a = self._action
         a("open", QKeySequence.StandardKey.Open)
+        a("open_database")
         a("save", QKeySequence.StandardKey.Save)
         a("save_as", QKeySequence.StandardKey.SaveAs)
         a("export", "Ctrl+P")
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         a("basemap")
         a("snapping")
         a("author")
+        a("generate_units")
         self.tool_group = QActionGroup(self)
         for key, keys in NAVIGATION_TOOLS.items():
             self.tool_group.addAction(a(key, keys, checkable=True))
@@ -166,9 +168,19 @@ class MainWindow(QMainWindow):
         self.menus: dict[str, QMenu] = {}
         self.recent_menu = QMenu(self)
         layout: dict[str, list[str | None]] = {
-            "file": ["open", "recent", "save", "save_as", None, "export", None, "quit"],
+            "file": [
+                "open",
+                "open_database",
+                "recent",
+                "save",
+                "save_as",
+                None,
+                "export",
+                None,
+                "quit",
+            ],
             "edit": ["undo", "redo", None, *EDIT_TOOLS, None, "merge", "colour_deviation"],
-            "plan": ["balance", "audit", "history", None, "export_data", "push"],
+            "plan": ["balance", "generate_units", "audit", "history", None, "export_data", "push"],
             "view": [
                 "zoom_full",
                 "zoom_selection",
@@ -224,6 +236,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         texts = {
             "open": t("打开…"),
+            "open_database": t("打开数据库…"),
             "save": t("保存"),
             "save_as": t("另存为…"),
             "export": t("打印布局…"),
@@ -237,6 +250,7 @@ class MainWindow(QMainWindow):
             "basemap": t("底图…"),
             "snapping": t("捕捉设置…"),
             "author": t("作者…"),
+            "generate_units": t("生成网格单元…"),
             "tool_pan": t("平移"),
             "tool_select": t("选择"),
             "tool_zoom_box": t("拉框缩放"),

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gridplanner.code_rules.nbs import kind_from_name, stated_kind
 from gridplanner.levels import Level, NodeKind
 from gridplanner.model import Project
 from gridplanner.settings import Sizing
@@ -50,6 +51,7 @@ class PropertiesPanel(QWidget):
         self.code_label = QLabel()
         self.level_label = QLabel()
         self.kind_combo = QComboBox()
+        self.area_kind_label = QLabel()  # 街道/镇/乡, 社区/村: what a street or community is
         self.type_combo = QComboBox()
         self.type_combo.setEditable(True)
         self.type_combo.addItems(DEDICATED_TYPES)
@@ -69,7 +71,13 @@ class PropertiesPanel(QWidget):
         self.form.addRow(self.name_row, self.name_edit)
         self.form.addRow(self.code_row, self.code_label)
         self.form.addRow(self.level_row, self.level_label)
-        self.form.addRow(self.kind_row, self.kind_combo)
+        kind_cell = QWidget()
+        kind_layout = QHBoxLayout(kind_cell)
+        kind_layout.setContentsMargins(0, 0, 0, 0)
+        kind_layout.addWidget(self.kind_combo, 1)
+        kind_layout.addWidget(self.area_kind_label, 1)
+        self.kind_cell = kind_cell
+        self.form.addRow(self.kind_row, kind_cell)
         self.form.addRow(self.type_row, self.type_combo)
         self.form.addRow(self.tally_row, self.tally_label)
         self.workers_box = QGroupBox()
@@ -150,6 +158,8 @@ class PropertiesPanel(QWidget):
         ):
             widget.setEnabled(has)
         if not has:
+            self.form.setRowVisible(self.kind_cell, False)
+            self.form.setRowVisible(self.type_combo, False)
             self.title.setText(t("未选择要素"))
             self.name_edit.clear()
             self.code_label.clear()
@@ -167,6 +177,16 @@ class PropertiesPanel(QWidget):
         self.code_label.setText(self._code)
         self.level_label.setText(level.label(current_language()))
         is_grid = level is Level.GRID
+        is_area = level in (Level.STREET, Level.COMMUNITY)
+        self.kind_combo.setVisible(is_grid)
+        self.area_kind_label.setVisible(is_area)
+        self.form.setRowVisible(self.kind_cell, is_grid or is_area)
+        self.form.setRowVisible(self.type_combo, is_grid)
+        if is_area:
+            area = stated_kind(level, row["kind"]) or kind_from_name(level, row["name"])
+            self.area_kind_label.setText(
+                area.label(current_language()) if area is not None else t("未注明")
+            )
         self.kind_combo.setEnabled(is_grid)
         dedicated = row["kind"] == NodeKind.DEDICATED.value
         self.kind_combo.setCurrentIndex(1 if dedicated else 0)

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QVBoxLayout, QWidget
 
 from gridplanner.editing.change import PlanChange
@@ -110,6 +110,9 @@ def tree_state(project: Project, rollups: pd.DataFrame) -> TreeState:
     )
 
 
+READ_ONLY_COLOUR = QColor(140, 140, 140)
+
+
 class HierarchyModel(QAbstractItemModel):
     """A lazy tree over node ids; internal ids are the node ids (0 is the invisible root).
 
@@ -136,6 +139,19 @@ class HierarchyModel(QAbstractItemModel):
         self._worker_capacity: dict[int, float] = {}
         self.rows_refreshed = 0  # rows the last incremental update refreshed (tests)
         self._detached: set[int] = set()  # rows out of the view during apply_change
+        self._read_only: dict[int, str] = {}  # nodes leased by others -> "由 … 签出至 …"
+
+    def set_read_only(self, tips: dict[int, str]) -> None:
+        """Grey and italicise the rows of nodes this window may not edit (a scope
+        another planner has checked out, or outside a checkout), with ``tips`` as their
+        tooltips (see :class:`~gridplanner.ui.checkout_guard.CheckoutGuard`)."""
+        self._read_only = dict(tips)
+        if self._children.get(0):
+            self._emit_all(QModelIndex())
+
+    def read_only_tip(self, node_id: int) -> str | None:
+        """Why the node's row is greyed (None: editable)."""
+        return self._read_only.get(node_id)
 
     def reset(self, project: Project, rollups: pd.DataFrame) -> None:
         """Rebuild the structure from a project (after opening or restructuring)."""
@@ -375,6 +391,16 @@ class HierarchyModel(QAbstractItemModel):
             if column == 4:
                 ratio = self._ratio.get(node_id, math.nan)
                 return "—" if not np.isfinite(ratio) else f"{ratio:.0f}"
+        held = self._read_only.get(node_id)
+        if held is not None:
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{self._codes.get(node_id, '')} {self._names.get(node_id, '')}\n{held}"
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(READ_ONLY_COLOUR)
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setItalic(True)
+                return font
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{self._codes.get(node_id, '')} {self._names.get(node_id, '')}"
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
@@ -467,19 +493,30 @@ class TreePanel(QWidget):
         header = self.view.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        # Fixed widths from the font, never "resize to contents": that reads every
-        # expanded row on each refresh (tens of thousands of data() calls on a county).
-        metrics = self.view.fontMetrics()
-        for column, sample in enumerate(("", "综合网格", "1,000,000", "99.5", "户/人 9999"), 0):
-            if column:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-                header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
+        for column in range(1, COLUMNS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        self._fit_columns()
+        self.model.headerDataChanged.connect(self._fit_columns)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
         self._syncing = False
         self.view.selectionModel().selectionChanged.connect(self._on_tree_selection)
         selection.changed.connect(self._on_selection)
+
+    def _fit_columns(self, *_: object) -> None:
+        """Column widths from the font and the language's longest words, never "resize
+        to contents": that reads every expanded row on each refresh (tens of thousands
+        of data() calls on a county). Called again when the language changes."""
+        header = self.view.header()
+        metrics = self.view.fontMetrics()
+        lang = current_language()
+        levels = max((level.label(lang) for level in Level), key=metrics.horizontalAdvance)
+        samples = (levels, "1,000,000", "99.5", "户/人 9999")
+        for column, sample in enumerate(samples, 1):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title))
+            header.resizeSection(column, width + 18)
 
     def set_project(
         self, project: Project, rollups: pd.DataFrame, state: TreeState | None = None

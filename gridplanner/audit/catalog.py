@@ -245,8 +245,8 @@ _ROWS = [
         B,
         "编码格式错误",
         "Malformed code",
-        "编码须为规定位数的数字, 序号从1开始",
-        "a code has the scheme's digits; sequences start at 1",
+        "编码须为规定位数的数字, 每一段序号从1开始",
+        "a code has the scheme's digits; every part's sequence starts at 1",
     ),
     ("code_duplicate", B, "编码重复", "Duplicate code", "编码必须唯一", "codes are unique"),
     (
@@ -264,6 +264,62 @@ _ROWS = [
         "Retired code reused",
         "已注销的编码不得用于其他区域",
         "a retired code is never reused for another area",
+    ),
+    # -- the national code rulebook (gridplanner.code_rules) ---------------------------
+    (
+        "code_district",
+        B,
+        "区县编码不合规(GB/T 2260)",
+        "Impossible district code (GB/T 2260)",
+        "GB/T 2260 行政区划代码: 省级代码须存在, 地级、县级代码不为 00(不设区的地级市除外)",
+        "GB/T 2260: a district code has an existing province and neither a prefecture nor "
+        "a county part 00 (prefecture cities without counties excepted)",
+    ),
+    (
+        "code_district_unlisted",
+        W,
+        "区县编码不在名录中",
+        "District code not in the list",
+        "GB/T 2260 行政区划代码: 区县编码应在现行行政区划代码名录中",
+        "GB/T 2260: a district code is in the current list of administrative division codes",
+    ),
+    (
+        "code_nbs_range",
+        B,
+        "统计用区划代码类型段不符",
+        "Statistical code outside its kind's range",
+        "NBS 统计用区划代码: 乡级代码 001–099 街道、100–199 镇、200–399 乡、400–599 类似乡级"
+        "单位; 村级代码 001–199 社区(居委会)、200–399 村(村委会)、400–599 类似村级单位",
+        "NBS statistical division code: township-level part 001–099 街道, 100–199 镇, "
+        "200–399 乡, 400–599 similar units; village-level part 001–199 社区 (residents' "
+        "committee), 200–399 村 (villagers' committee), 400–599 similar units",
+    ),
+    (
+        "code_nbs_name",
+        W,
+        "名称与统计用区划代码类型不符",
+        "Name disagrees with the statistical code",
+        "NBS 统计用区划代码: 未注明类型时, 名称所示类型(…街道、…镇、…乡、…社区、…村)"
+        "应与代码范围一致",
+        "NBS statistical division code: without a stated kind, the kind the name implies "
+        "(…街道, …镇, …乡, …社区, …村) matches the code's range",
+    ),
+    (
+        "urban_rural_invalid",
+        B,
+        "城乡分类代码无效",
+        "Invalid urban-rural code",
+        "城乡划分代码: 城乡分类代码须为 111、112、121、122、123、210、220 之一",
+        "urban-rural classification code: one of 111, 112, 121, 122, 123, 210, 220",
+    ),
+    (
+        "urban_rural_kind",
+        NOTE,  # urban villages (城中村) are 村委会 coded 1xx: common, not an error
+        "城乡分类与村/社区不符",
+        "Urban-rural code disagrees with 村/社区",
+        "城乡划分代码: 社区(居委会)宜为城镇 1xx, 村(村委会)宜为乡村 2xx",
+        "urban-rural classification code: a 社区 (residents' committee) is usually urban "
+        "(1xx), a 村 (villagers' committee) rural (2xx)",
     ),
     (
         "duplicate_name",

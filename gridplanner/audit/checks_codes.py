@@ -1,4 +1,5 @@
-"""Structure, code and name checks (编码规则)."""
+"""Structure, code and name checks (编码规则), and the national code rulebook
+(GB/T 2260, NBS 统计用区划代码, 城乡分类代码: :mod:`gridplanner.code_rules`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from gridplanner import code_rules
 from gridplanner.audit.context import AuditContext
 from gridplanner.audit.finding import Finding
-from gridplanner.levels import Level
+from gridplanner.code_rules import Violation
+from gridplanner.codes import CodeScheme
+from gridplanner.levels import LEVELS, Level
 
 
 def check_structure(ctx: AuditContext) -> Iterator[Finding]:
@@ -41,7 +45,8 @@ def check_structure(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def _well_formed(ctx: AuditContext) -> np.ndarray:
-    """Vectorised pre-test: True where a code surely passes the scheme's format rules."""
+    """Vectorised pre-test: True where a code surely passes the scheme's format rules
+    (text, digits, length, no part 0)."""
     scheme = ctx.project.settings.code_scheme
     nodes = ctx.nodes
     codes = nodes["code"]
@@ -49,12 +54,14 @@ def _well_formed(ctx: AuditContext) -> np.ndarray:
     as_str = codes.astype(str)
     digits = as_str.str.fullmatch(r"[0-9]+").to_numpy(dtype=bool)
     length = nodes["level"].map(lambda v: scheme.length(Level(v))).to_numpy()
-    width = nodes["level"].map(lambda v: scheme.widths[Level(v)]).to_numpy()
     ok = text & digits & (as_str.str.len().to_numpy() == length)
-    tails = [c[len(c) - w :] for c, w in zip(as_str.tolist(), width.tolist(), strict=True)]
-    nonzero = np.array([t.strip("0") != "" for t in tails], dtype=bool)
-    root = (nodes["level"] == Level.DISTRICT.value).to_numpy()
-    return ok & (nonzero | root)
+    depth = nodes["level"].map(lambda v: Level(v).depth).to_numpy()
+    for level in LEVELS[1:]:
+        end = scheme.length(level)
+        part = as_str.str.slice(end - scheme.widths[level], end)
+        zero = (part.str.strip("0") == "").to_numpy(dtype=bool)
+        ok &= ~(zero & (depth >= level.depth))
+    return ok
 
 
 def check_codes(ctx: AuditContext) -> Iterator[Finding]:
@@ -65,12 +72,14 @@ def check_codes(ctx: AuditContext) -> Iterator[Finding]:
     good = _well_formed(ctx)
     for i in np.flatnonzero(~good).tolist():
         nid = int(nodes.index[i])
-        for problem in scheme.problems(nodes["code"].iat[i], Level(nodes["level"].iat[i])):
+        for problem in scheme.violations(nodes["code"].iat[i], Level(nodes["level"].iat[i])):
+            if problem.rule != "format":
+                continue  # the rulebook's checks report the others at their own node
             yield ctx.finding(
                 "code_format",
                 (nid,),
-                f"{ctx.label(nid, 'zh')} 编码不合规: {problem}",
-                f"{ctx.label(nid, 'en')}: {problem}",
+                f"{ctx.label(nid, 'zh')} 编码不合规: {problem.zh}",
+                f"{ctx.label(nid, 'en')}: {problem.en}",
                 ctx.geom.at[nid],
             )
     parent = nodes["parent_id"].astype("float64").to_numpy()
@@ -112,6 +121,77 @@ def check_codes(ctx: AuditContext) -> Iterator[Finding]:
             + ", ".join(ctx.name(m) for m in members),
             ctx.geom.at[members[0]] if members[0] in ctx.geom.index else None,
         )
+
+
+#: The audit check of each rulebook rule (blocking ones first, then warnings).
+RULE_CHECKS = {
+    "district": "code_district",
+    "district_list": "code_district_unlisted",
+    "nbs_range": "code_nbs_range",
+    "nbs_name": "code_nbs_name",
+    "urban_rural": "urban_rural_invalid",
+    "urban_rural_kind": "urban_rural_kind",
+}
+
+
+def check_code_rules(ctx: AuditContext) -> Iterator[Finding]:
+    """The national rulebook at the nodes it is about: the district against GB/T 2260
+    (structure, then the list), each street's and community's part against the NBS
+    ranges of its stated kind (or, as a warning, the kind its name implies), each
+    community's urban-rural code (城乡分类代码)."""
+    scheme = ctx.project.settings.code_scheme
+    nodes = ctx.nodes
+    wanted = (
+        nodes["level"]
+        .isin([Level.DISTRICT.value, Level.STREET.value, Level.COMMUNITY.value])
+        .to_numpy()
+    )
+    urban_rural = code_rules.urban_rural_codes(nodes)
+    kinds = nodes["kind"] if "kind" in nodes.columns else pd.Series(None, index=nodes.index)
+    for nid, code, level_value, name, kind in zip(
+        nodes.index[wanted].tolist(),
+        nodes["code"].to_numpy()[wanted].tolist(),
+        nodes["level"].to_numpy()[wanted].tolist(),
+        nodes["name"].to_numpy()[wanted].tolist(),
+        kinds.to_numpy()[wanted].tolist(),
+        strict=True,
+    ):
+        level = Level(level_value)
+        for problem in _rule_violations(scheme, code, level, name, kind, urban_rural.at[nid]):
+            yield ctx.finding(
+                RULE_CHECKS[problem.rule],
+                (int(nid),),
+                f"{ctx.label(int(nid), 'zh')}: {problem.zh}",
+                f"{ctx.label(int(nid), 'en')}: {problem.en}",
+                ctx.geom.at[nid],
+            )
+
+
+def _rule_violations(
+    scheme: CodeScheme, code: object, level: Level, name: object, kind: object, urban_rural: object
+) -> list[Violation]:
+    found: list[Violation] = []
+    if (
+        scheme.national
+        and isinstance(code, str)
+        and len(code) == scheme.length(level)
+        and code.isascii()
+        and code.isdigit()
+    ):
+        if level is Level.DISTRICT:
+            found += code_rules.district_violations(code)
+            found += code_rules.district_list_violations(code)
+        else:
+            sequence = scheme.sequence(code, level)
+            found += code_rules.part_violations(level, sequence)
+            found += code_rules.kind_violations(level, sequence, kind)
+            found += code_rules.name_violations(level, sequence, kind, name)
+    if level is Level.COMMUNITY:
+        area = code_rules.stated_kind(level, kind)
+        if area is None and code_rules.unstated(kind):
+            area = code_rules.kind_from_name(level, name)
+        found += code_rules.urban_rural_violations(urban_rural, area)
+    return found
 
 
 def check_names(ctx: AuditContext) -> Iterator[Finding]:

@@ -37,6 +37,7 @@ def _steps(ctx: AuditContext, tick: Callable[[str], None]) -> list[tuple[str, It
         ("buildings", checks_atoms.check_buildings(ctx)),
         ("staffing", checks_atoms.check_staffing(ctx)),
         ("codes", checks_codes.check_codes(ctx)),
+        ("code rules", checks_codes.check_code_rules(ctx)),
         ("names", checks_codes.check_names(ctx)),
     ]
     return steps

@@ -24,6 +24,7 @@ from gridplanner.audit.catalog import CHECKS, Severity
 from gridplanner.audit.finding import AuditResult
 from gridplanner.audit.html_assets import leaflet_assets
 from gridplanner.audit.report_json import finding_dict
+from gridplanner.exchange.geojson import oriented_frame
 from gridplanner.levels import Level, NodeKind
 from gridplanner.model import Project
 from gridplanner.rollups import compute_rollups
@@ -132,7 +133,7 @@ def _map(project: Project, result: AuditResult, basemap: str | None) -> OfflineM
     outline = outline[["code", "name", "level", "geometry"]].copy()
     outline["geometry"] = shapely.simplify(outline.geometry.to_numpy(), 1e-5)
     folium.GeoJson(
-        json.loads(outline.to_json()),
+        json.loads(oriented_frame(outline).to_json()),  # RFC 7946 winding
         name="街道/社区边界 boundaries",
         style_function=lambda feat: {
             "color": "#1f4e79",

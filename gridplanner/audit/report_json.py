@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import shapely
-
 from gridplanner.audit.catalog import CHECKS, Severity
 from gridplanner.audit.finding import AuditResult, Finding
 from gridplanner.audit.fixes import FixSuggestion
+from gridplanner.exchange.geojson import geometry_object
 
 SCHEMA = "gridplanner.audit/1"
 
@@ -37,9 +36,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "street": f.street,
         "community": f.community,
         "location": None if where is None else [round(where[0], 7), round(where[1], 7)],
-        "geometry": None
-        if f.geometry is None
-        else json.loads(shapely.to_geojson(shapely.set_precision(f.geometry, 1e-7))),
+        "geometry": geometry_object(f.geometry, precision=1e-7),  # RFC 7946 winding
     }
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gridplanner.codes import CodeScheme, reading_order
+from gridplanner.codes import CodeScheme, number_in_reading_order
 from gridplanner.editing.edit import Cells, Edit, EditError
 from gridplanner.editing.geo import same_shape
 from gridplanner.editing.warnings import collect_warnings
@@ -61,6 +61,7 @@ class Draft:
         self._buildings: dict[str, dict[int, Any]] = {}
         self._workers: dict[str, dict[int, Any]] = {}
         self._added: dict[int, dict[str, Any]] = {}
+        self._added_kids: dict[int | None, list[int]] = {}  # parent -> added nodes (by id)
         self._removed: set[int] = set()
         self._retired: dict[str, int] = {}
         self._dirty: set[int] = set()
@@ -155,7 +156,7 @@ class Draft:
         for node_id in self._moved_into.get(parent_id, {}):
             if node_id not in seen and node_id not in self._removed:
                 out.append(node_id)
-        out.extend(i for i, row in self._added.items() if as_id(row["parent_id"]) == parent_id)
+        out.extend(sorted(self._added_kids.get(parent_id, ())))  # creation order
         return out
 
     def retired_codes(self) -> set[str]:
@@ -186,6 +187,9 @@ class Draft:
     def set(self, node_id: int, column: str, value: Any) -> None:
         """Set a node's value."""
         if node_id in self._added:
+            if column == "parent_id":
+                self._added_kids[as_id(self._added[node_id]["parent_id"])].remove(node_id)
+                self._added_kids.setdefault(as_id(value), []).append(node_id)
             self._added[node_id][column] = value
         else:
             if column == "parent_id":  # keep children() an index lookup, not a scan
@@ -238,6 +242,7 @@ class Draft:
         geometry: BaseGeometry | None,
         kind: str = NodeKind.ORDINARY.value,
         dedicated_type: Any = None,
+        urban_rural_code: Any = None,
     ) -> int:
         """A new node (its id is taken from the plan's counter when the edit applies)."""
         node_id = self.next_id
@@ -249,8 +254,10 @@ class Draft:
             "parent_id": parent_id,
             "kind": kind,
             "dedicated_type": dedicated_type,
+            "urban_rural_code": urban_rural_code,
             "geometry": geometry,
         }
+        self._added_kids.setdefault(as_id(parent_id), []).append(node_id)
         self._dirty.add(parent_id)
         self._note(node_id)
         return node_id
@@ -259,6 +266,7 @@ class Draft:
         """Delete a node (its children must have moved away first)."""
         parent = self.parent(node_id)
         if node_id in self._added:
+            self._added_kids[as_id(self._added[node_id]["parent_id"])].remove(node_id)
             del self._added[node_id]
         else:
             self._removed.add(node_id)
@@ -288,16 +296,21 @@ class Draft:
         moving_set = set(moving)
         staying = [self.code(c) for c in self.children(new_parent) if c not in moving_set]
         geoms = [self.geometry(c) for c in moving]
-        pts = [shapely.point_on_surface(g) if g is not None else shapely.Point(0, 0) for g in geoms]
-        order = reading_order(shapely.get_x(np.array(pts)), shapely.get_y(np.array(pts)))
-        fresh = self.scheme.free_codes(
-            self.code(new_parent), level, len(moving), staying, self.retired_codes()
+        fresh = number_in_reading_order(
+            self.scheme,
+            self.code(new_parent),
+            level,
+            geoms,
+            staying,
+            self.retired_codes(),
+            [self.get(c, "kind") for c in moving],
+            self.project.measuring_crs(),
         )
         recoded: list[tuple[int, str, str]] = []
-        for rank, index in enumerate(order.tolist()):
+        for index in sorted(range(len(moving)), key=fresh.__getitem__):  # reading order
             node = moving[index]
             old_parent = self.parent(node)
-            recoded.extend(self.recode(node, fresh[rank]))
+            recoded.extend(self.recode(node, fresh[index]))
             self.set(node, "parent_id", new_parent)
             self._dirty.add(new_parent)
             if old_parent is not None:
@@ -413,11 +426,12 @@ class Draft:
     def _added_frame(self) -> gpd.GeoDataFrame:
         nodes = self.project.nodes
         ids = list(self._added)
-        data = {c: [self._added[i][c] for i in ids] for c in NODE_COLUMNS}
+        columns = [c for c in NODE_COLUMNS if c in nodes.columns]
+        data = {c: [self._added[i][c] for i in ids] for c in columns}
         frame = pd.DataFrame(
             data, index=pd.Index(ids, dtype=nodes.index.dtype, name=nodes.index.name)
         )
-        for column in NODE_COLUMNS:
+        for column in columns:
             frame[column] = frame[column].astype(nodes[column].dtype)
         geoms = gpd.GeoSeries(
             [self._added[i]["geometry"] for i in ids], index=frame.index, crs=nodes.crs
@@ -432,10 +446,17 @@ def _cells(
     out: dict[str, Cells] = {}
     for column, values in pending.items():
         ids, before, after = [], [], []
+        olds: dict[int, Any] | None = None
+        if len(values) > _LOOKUPS_BEFORE_TABLE:  # one lookup for many rows (a whole county)
+            rows = [r for r in values if not (skip and r in skip)]
+            at = frame.index.get_indexer(rows)
+            if (at < 0).any():
+                raise EditError(f"no row with id {rows[int(np.argmax(at < 0))]}")
+            olds = dict(zip(rows, frame[column].array[at], strict=True))
         for row_id, value in values.items():
             if skip and row_id in skip:
                 continue
-            old = frame.at[row_id, column]
+            old = olds[row_id] if olds is not None else frame.at[row_id, column]
             if same_value(old, value):
                 continue
             ids.append(int(row_id))

@@ -10,7 +10,7 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import split as split_geometry
 
-from gridplanner.codes import reading_order
+from gridplanner.codes import reading_order_of
 from gridplanner.editing.assign import require
 from gridplanner.editing.draft import Draft, as_id
 from gridplanner.editing.edit import Edit, EditError
@@ -51,7 +51,7 @@ def split_grid(
     units = draft.children(grid)
     points = [draft.geometry(u).representative_point() for u in units]  # type: ignore[union-attr]
     unit_side = np.array([_side_of(points[k], pieces, sides, line) for k in range(len(units))])
-    keep_side = _keep_side(keep, pieces, sides, line)
+    keep_side = _keep_side(keep, pieces, sides, line, project.measuring_crs())
     leaving = [u for u, s in zip(units, unit_side.tolist(), strict=True) if s != keep_side]
     if not leaving or len(leaving) == len(units):
         raise EditError(
@@ -113,8 +113,7 @@ def split_unit(
     if keep is not None:
         first = 0 if pieces[0].distance(keep) <= pieces[1].distance(keep) else 1
     else:
-        pts = [p.representative_point() for p in pieces]
-        first = int(reading_order([q.x for q in pts], [q.y for q in pts])[0])
+        first = int(reading_order_of(pieces, project.measuring_crs())[0])
     kept, other = pieces[first], pieces[1 - first]
     grid = draft.parent(unit)
     assert grid is not None
@@ -157,7 +156,11 @@ def _side_of(point: Point, pieces: list[BaseGeometry], sides: np.ndarray, line: 
 
 
 def _keep_side(
-    keep: Point | None, pieces: list[BaseGeometry], sides: np.ndarray, line: LineString
+    keep: Point | None,
+    pieces: list[BaseGeometry],
+    sides: np.ndarray,
+    line: LineString,
+    crs: str,
 ) -> int:
     if keep is not None:
         return _side_of(keep, pieces, sides, line)
@@ -165,8 +168,7 @@ def _keep_side(
         shapely.union_all([p for p, s in zip(pieces, sides, strict=False) if s == v])
         for v in (1, -1)
     ]
-    pts = [h.representative_point() for h in halves]
-    return (1, -1)[int(reading_order([q.x for q in pts], [q.y for q in pts])[0])]
+    return (1, -1)[int(reading_order_of(halves, crs)[0])]
 
 
 def _reassign(

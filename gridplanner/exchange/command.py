@@ -28,18 +28,23 @@ FIELD_OPTIONS = (
     "phone",
     "kind",
     "dedicated_type",
+    "road_class",
 )
 
 
 def register(sub: Any) -> None:
     """Add the exchange subcommands to the ``gridplanner`` parser."""
-    from gridplanner.exchange.export import EXPORT_FORMATS, EXPORT_LANGUAGES
+    from gridplanner.exchange.export import EXPORT_FORMATS, EXPORT_LANGUAGES, EXPORT_PROFILES
     from gridplanner.exchange.importing import IMPORT_LEVELS
 
     imp = sub.add_parser(
         "import", help="import a Shapefile, GeoPackage, GeoJSON, CSV or XLSX (导入)"
     )
-    imp.add_argument("project", metavar="PROJECT.gpkg", help="project file (created when missing)")
+    imp.add_argument(
+        "project",
+        metavar="PROJECT.gpkg",
+        help="project file (created when missing); with --split-by-district a folder",
+    )
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--level", required=True, choices=IMPORT_LEVELS)
     for target in FIELD_OPTIONS:
@@ -68,6 +73,18 @@ def register(sub: Any) -> None:
     )
     imp.add_argument("--from-gcj02", action="store_true", help="coordinates are GCJ-02 (web maps)")
     imp.add_argument("--district-name", help="name of the district created with the first streets")
+    imp.add_argument(
+        "--repair",
+        action="store_true",
+        help="make invalid polygons valid (their polygonal parts); each one is reported "
+        "with its area before and after",
+    )
+    imp.add_argument(
+        "--split-by-district",
+        action="store_true",
+        help="--level district: PROJECT is a folder; write one project per district of "
+        "the file (CODE_名称.gpkg, updated in place when there)",
+    )
     imp.set_defaults(func=_cmd_import)
 
     exp = sub.add_parser("export", help="export the hierarchy or the exchange package (导出)")
@@ -95,6 +112,39 @@ def register(sub: Any) -> None:
         default="zh",
         help="language of the xlsx workbook (headers, levels, 普通网格/专属网格, 专职/兼职); "
         "the other formats keep the code values the platform reads",
+    )
+    exp.add_argument(
+        "--crs",
+        metavar="gk|gk-zone|EPSG:N",
+        help="write gpkg, shapefile or geojson in a projected CRS: gk = the CGCS2000 3° "
+        "Gauss–Krüger zone of the data (e.g. EPSG:4550), gk-zone = the same with the zone "
+        "number in the eastings (e.g. EPSG:4529), or any EPSG code; default: lon/lat EPSG:4490",
+    )
+    exp.add_argument(
+        "--profile",
+        choices=EXPORT_PROFILES,
+        default="default",
+        help="cjt349: add CJ/T 349-2010 20-digit grid codes (and, in a package, the mapping "
+        "table cjt349.json)",
+    )
+    exp.add_argument(
+        "--object-code",
+        metavar="NNNNNN",
+        help="CJ/T 349: the 6-digit management/service object code (CJ/T 348-2010); "
+        "default 000000 (not stated)",
+    )
+    exp.add_argument(
+        "--merge-communities",
+        action="append",
+        default=[],
+        metavar="CODE,CODE[,…]",
+        help="CJ/T 349: communities of one street that form one grid (numbered from 601); "
+        "repeat for several groups",
+    )
+    exp.add_argument(
+        "--skip-audit",
+        action="store_true",
+        help="package: do not run the audit (the manifest records audit status not_run)",
     )
     exp.set_defaults(func=_cmd_export)
 
@@ -162,6 +212,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         lon_field=args.lon_field,
         lat_field=args.lat_field,
         district_name=args.district_name,
+        repair=args.repair,
+        split_by_district=args.split_by_district,
     )
     from gridplanner.exchange.problems import ImportFailed
 
@@ -190,8 +242,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(line)
     if args.report:
         Path(args.report).write_text(
-            json.dumps({"imported": True, "lines": report.lines()}, ensure_ascii=False,
-                       indent=1) + "\n", "utf-8",
+            json.dumps({"imported": True, "lines": report.lines(), **report.to_dict()},
+                       ensure_ascii=False, indent=1) + "\n", "utf-8",
         )  # fmt: skip
     return EXIT_OK
 
@@ -201,11 +253,33 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from gridplanner.store import load_project
 
     project = load_project(args.project)
+    audit = None
+    if args.format == "package":
+        from gridplanner.exchange.audit_status import audit_status, not_run
+
+        audit = not_run() if args.skip_audit else audit_status(project)
+    merges = [[c for c in group.split(",") if c.strip()] for group in args.merge_communities]
+    if (args.object_code or merges) and args.profile != "cjt349":
+        from gridplanner.exchange.problems import ExchangeError
+
+        raise ExchangeError("--object-code and --merge-communities need --profile cjt349")
     written = export_project(
-        project, args.format, args.out, args.include_personal, args.since, lang=args.lang
+        project,
+        args.format,
+        args.out,
+        args.include_personal,
+        args.since,
+        lang=args.lang,
+        crs=args.crs,
+        profile=args.profile,
+        object_code=args.object_code,
+        merge_communities=merges,
+        audit=audit,
     )
     for path in written:
         print(path)
+    if audit is not None:
+        print(audit.describe())
     if not args.include_personal:
         print("personal worker fields (phone) left out; add --include-personal to include them")
     return EXIT_OK
@@ -251,6 +325,7 @@ def _cmd_receiver(args: argparse.Namespace) -> int:
     from gridplanner.exchange.push import is_loopback
     from gridplanner.exchange.receiver import FaultPlan, Limits, serve
 
+    logging.basicConfig(level=logging.INFO, format="%(message)s")  # stored versions
     token = os.environ.get(args.token_env) or None
     if token is None and not args.no_auth:
         raise ExchangeError(

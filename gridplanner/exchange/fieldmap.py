@@ -12,18 +12,31 @@ import re
 from collections.abc import Iterable, Mapping
 
 #: Import targets: the level names of the CLI plus buildings and workers.
-NODE_TARGETS = ("code", "name", "parent", "kind", "dedicated_type")
+NODE_TARGETS = ("code", "name", "parent", "kind", "dedicated_type", "urban_rural_code")
 BUILDING_TARGETS = ("name", "households", "population", "unit")
 WORKER_TARGETS = ("name", "role", "employment", "capacity", "grid", "phone")
+LINE_TARGETS = ("name", "road_class")
 REQUIRED = {
     "node": ("code", "name"),
     "building": ("households",),
     "worker": ("name", "grid"),
+    "line": (),
 }
 
 #: Words per target, best first. Level-specific words come first in each list.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "code": ("编码", "代码", "区划代码", "统计用区划代码", "code", "bm", "dm", "id_code"),
+    "code": (
+        "编码",
+        "代码",
+        "区划代码",
+        "统计用区划代码",
+        "行政区划代码",
+        "code",
+        "adcode",  # DataV / AMap district files
+        "bm",
+        "dm",
+        "id_code",
+    ),
     "name": ("名称", "名字", "name", "mc", "地名"),
     "parent": (
         "上级编码",
@@ -36,7 +49,23 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "sjbm",
     ),
     "kind": ("网格类型", "类型", "kind", "grid_kind", "type", "lx"),
-    "dedicated_type": ("专属类型", "专属网格类型", "dedicated_type", "dedicated"),
+    "dedicated_type": (
+        "专属类型",
+        "专属网格类型",
+        "dedicated_type",
+        "dedi_type",  # the 10-character name our Shapefile export writes
+        "dedicated",
+    ),
+    # 城乡分类代码 of communities (统计用城乡划分代码: 111 … 220); cxfldm its pinyin initials.
+    "urban_rural_code": (
+        "城乡分类代码",
+        "城乡分类",
+        "城乡划分代码",
+        "城乡属性",
+        "urban_rural_code",
+        "ur_code",
+        "cxfldm",
+    ),
     "households": ("户数", "总户数", "住户数", "households", "hh", "hs", "hushu"),
     "population": ("人口", "人口数", "总人口", "人数", "population", "pop", "rk"),
     "unit": ("网格单元编码", "单元编码", "所属单元", "所属网格单元", "unit_code", "unit"),
@@ -44,11 +73,23 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "role": ("角色", "身份", "人员类别", "职务", "role"),
     "employment": ("专兼职", "用工性质", "专职兼职", "employment"),
     "capacity": ("折算人数", "折算", "工作量", "capacity"),
+    "road_class": (
+        "道路等级",
+        "等级",
+        "道路类型",
+        "道路级别",
+        "road_class",
+        "fclass",
+        "highway",
+        "class",
+        "dj",
+    ),
     "phone": ("联系电话", "手机号码", "手机号", "手机", "电话", "phone", "mobile", "tel"),
 }
 
 #: Code and parent words that only make sense at one level (tried before the generic ones).
 LEVEL_CODE_WORDS = {
+    "district": (("区县编码", "区县代码", "行政区划代码", "adcode"), ()),
     "street": (("街道编码", "乡镇编码", "街道代码", "乡镇代码"), ("区县编码", "区县代码")),
     "community": (("社区编码", "村编码", "社区代码", "村代码"), ("街道编码", "乡镇编码")),
     "comprehensive_grid": (("综合网格编码", "综合网格代码"), ("社区编码", "村编码")),
@@ -59,6 +100,7 @@ LEVEL_CODE_WORDS = {
     ),
 }
 LEVEL_NAME_WORDS = {
+    "district": ("区县名称", "行政区名称", "行政区划名称"),
     "street": ("街道名称", "乡镇名称"),
     "community": ("社区名称", "村名称", "村名"),
     "comprehensive_grid": ("综合网格名称",),
@@ -71,7 +113,12 @@ LEVEL_NAME_WORDS = {
 
 def targets_for(kind: str) -> tuple[str, ...]:
     """The targets of an import kind: "node", "building" or "worker"."""
-    return {"node": NODE_TARGETS, "building": BUILDING_TARGETS, "worker": WORKER_TARGETS}[kind]
+    return {
+        "node": NODE_TARGETS,
+        "building": BUILDING_TARGETS,
+        "worker": WORKER_TARGETS,
+        "line": LINE_TARGETS,
+    }[kind]
 
 
 def _norm(text: str) -> str:

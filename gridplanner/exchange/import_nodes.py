@@ -14,8 +14,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from gridplanner.code_rules import normalise_urban_rural
 from gridplanner.crs import STORAGE_CRS
 from gridplanner.exchange.problems import ImportFailed, Problem
+from gridplanner.exchange.repair import check_polygon
 from gridplanner.levels import Level, NodeKind, parse_kind
 from gridplanner.model import Project
 
@@ -33,8 +35,10 @@ def import_nodes(
     mapping: Mapping[str, str],
     report: ImportReport,
     district_name: str | None,
+    repair: bool = False,
 ) -> None:
-    """Check every row, then add or update the nodes of ``level`` in ``project``."""
+    """Check every row, then add or update the nodes of ``level`` in ``project``;
+    ``repair`` makes invalid polygons valid (each one listed in ``report.repairs``)."""
     from gridplanner.exchange.importing import text_value
 
     assert level.parent is not None
@@ -67,7 +71,11 @@ def import_nodes(
             continue
         seen[code] = where
         given_parent = text_value(attrs[mapping["parent"]].iloc[i]) if "parent" in mapping else None
-        found = scheme.problems(code, level, given_parent)
+        kind = NodeKind.ORDINARY.value
+        if "kind" in mapping:
+            kind = kind_from_text(text_value(attrs[mapping["kind"]].iloc[i]))
+        stated = kind if "kind" in mapping else None  # a 镇 coded 001 is refused here
+        found = scheme.problems(code, level, given_parent, stated)
         problems.extend(Problem(table.name, p, where, mapping["code"]) for p in found)
         if found:
             continue
@@ -115,10 +123,9 @@ def import_nodes(
                     mapping.get("parent", mapping["code"]),
                 )
             )
-        geometry = _check_geometry(table, i, problems)
-        kind = NodeKind.ORDINARY.value
-        if "kind" in mapping:
-            kind = kind_from_text(text_value(attrs[mapping["kind"]].iloc[i]))
+        geometry = check_polygon(
+            table, i, problems, repair=repair, repairs=report.repairs, code=code, name=name
+        )
         dedicated = (
             text_value(attrs[mapping["dedicated_type"]].iloc[i])
             if "dedicated_type" in mapping
@@ -132,6 +139,11 @@ def import_nodes(
                 "geometry": geometry,
                 "kind": kind,
                 "dedicated_type": dedicated,
+                "urban_rural_code": normalise_urban_rural(
+                    attrs[mapping["urban_rural_code"]].iloc[i]
+                )
+                if "urban_rural_code" in mapping
+                else None,
             }
         )
     if problems:
@@ -165,31 +177,6 @@ def _has_district(project: Project) -> bool:
     return bool((project.nodes["level"] == Level.DISTRICT.value).any())
 
 
-def _check_geometry(table: SourceTable, i: int, problems: list[Problem]) -> Any:
-    where = table.labels[i]
-    geom = None if table.geometry is None else table.geometry[i]
-    if geom is None or shapely.is_empty(geom):
-        problems.append(Problem(table.name, "has no geometry (a broken or truncated file?)", where))
-        return None
-    if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        problems.append(
-            Problem(table.name, f"geometry is a {geom.geom_type}; this level needs polygons", where)
-        )
-        return None
-    if not shapely.is_valid(geom):
-        reason = shapely.is_valid_reason(geom)
-        problems.append(
-            Problem(
-                table.name,
-                f"geometry is broken ({reason}); repair it in the "
-                "drawing tool (e.g. fix self-intersections) and import again",
-                where,
-            )
-        )
-        return None
-    return geom
-
-
 def _apply(
     project: Project,
     level: Level,
@@ -202,7 +189,7 @@ def _apply(
         node_id = existing.get(row["code"])
         if node_id is None:
             continue
-        for column in ("name", "kind", "dedicated_type"):
+        for column in ("name", "kind", "dedicated_type", "urban_rural_code"):
             project.nodes.at[node_id, column] = row[column]
         project.nodes.at[node_id, "parent_id"] = existing[row["parent_code"]]
         project.nodes.loc[[node_id], "geometry"] = gpd.GeoSeries(
@@ -220,6 +207,7 @@ def _apply(
             "parent_id": pd.array([existing[r["parent_code"]] for r in fresh], dtype="Int64"),
             "kind": [r["kind"] for r in fresh],
             "dedicated_type": [r["dedicated_type"] for r in fresh],
+            "urban_rural_code": [r["urban_rural_code"] for r in fresh],
         },
         index=pd.Index(ids, dtype="int64", name="id"),
         geometry=[r["geometry"] for r in fresh],

@@ -20,9 +20,12 @@ import pandas as pd
 import shapely
 
 from gridplanner.crs import STORAGE_CRS
+from gridplanner.errors import CRSError
 from gridplanner.exchange.fieldmap import guess_mapping, missing_required
+from gridplanner.exchange.import_lines import LINE_KINDS, import_lines
 from gridplanner.exchange.problems import ImportFailed, Problem
 from gridplanner.exchange.reading import SourceTable, read_source
+from gridplanner.exchange.repair import RepairedFeature, normalise_code_digits
 from gridplanner.levels import Level
 from gridplanner.model import FULL_TIME, PART_TIME, Project, parse_employment
 from gridplanner.project_lock import project_lock
@@ -38,6 +41,8 @@ IMPORT_LEVELS = (
     "grid_unit",
     "building",
     "worker",
+    "district",  # last, so the QGIS plugin's saved level choices keep their indices
+    *LINE_KINDS,  # barrier lines (roads with their class, rivers, railways, the coast)
 )
 
 
@@ -53,6 +58,10 @@ class ImportOptions:
     lon_field: str | None = None
     lat_field: str | None = None
     district_name: str | None = None
+    #: Make invalid polygons valid (their polygonal parts), reporting each one.
+    repair: bool = False
+    #: ``--level district`` only: the project path is a folder, one project per district.
+    split_by_district: bool = False
 
 
 @dataclass
@@ -65,6 +74,10 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Every polygon ``--repair`` changed, with its area before and after.
+    repairs: list[RepairedFeature] = field(default_factory=list)
+    #: With ``--split-by-district``: "CODE 名称 → path (new|updated)" per district.
+    projects: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """Human-readable lines for the CLI and the app."""
@@ -72,7 +85,22 @@ class ImportReport:
         out = [f"{self.file}: {self.level}: {self.added} added, {self.updated} updated"]
         out.append(f"  fields: {used}")
         out.extend(f"  {note}" for note in self.notes)
+        out.extend(f"  {repaired.line()}" for repaired in self.repairs)
+        out.extend(f"  {project}" for project in self.projects)
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form for ``--report``."""
+        return {
+            "file": self.file,
+            "level": self.level,
+            "added": self.added,
+            "updated": self.updated,
+            "fields": dict(self.mapping),
+            "notes": list(self.notes),
+            "repairs": [r.to_dict() for r in self.repairs],
+            "projects": list(self.projects),
+        }
 
 
 def import_into(
@@ -84,16 +112,30 @@ def import_into(
 ) -> ImportReport:
     """Import ``source`` into the project file (created when missing), saving atomically,
     holding the project's lock from reading to writing (``wait`` seconds for it)."""
+    options = options or ImportOptions()
+    if options.split_by_district:
+        if _level_key(level) != Level.DISTRICT.value:
+            raise ImportFailed(
+                [Problem("--split-by-district", f"is for --level district, not {level}")]
+            )
+        from gridplanner.exchange.import_districts import import_split
+
+        return import_split(project_path, source, options, wait)
     path = Path(project_path)
     with project_lock(path, wait):
         project = load_project(path) if path.exists() else Project(name=path.stem)
         updated, report = import_file(project, source, level, options)
-        updated.record_version(
-            _author(),
-            f"导入 {report.file} ({report.level}): 新增 {report.added}，更新 {report.updated}",
-        )
+        updated.record_version(author(), version_summary(report, report.added, report.updated))
         save_project(updated, path)
     return report
+
+
+def version_summary(report: ImportReport, added: int, updated: int) -> str:
+    """The history entry of an import."""
+    text = f"导入 {report.file} ({report.level}): 新增 {added}，更新 {updated}"
+    if report.repairs:
+        text += f"，修复无效多边形 {len(report.repairs)} 个"
+    return text
 
 
 def import_file(
@@ -102,17 +144,54 @@ def import_file(
     """A copy of ``project`` with ``source`` imported; ``project`` itself is untouched."""
     options = options or ImportOptions()
     key = _level_key(level)
-    table = read_source(
-        source,
-        layer=options.layer,
-        encoding=options.encoding,
-        crs=options.crs,
-        from_gcj02=options.from_gcj02,
-        lon_field=options.lon_field,
-        lat_field=options.lat_field,
-    )
-    kind = key if key in ("building", "worker") else "node"
+    if options.split_by_district:
+        raise ImportFailed([Problem("--split-by-district", "writes projects: use import_into")])
+    table, mapping, report = prepare_source(source, key, options, _zone_of(project))
+    work = project.copy()
+    kind = key if key in ("building", "worker") else "line" if key in LINE_KINDS else "node"
+    if key == Level.DISTRICT.value:
+        from gridplanner.exchange.import_districts import import_district
+
+        import_district(work, table, mapping, report, options.repair)
+    elif kind == "node":
+        from gridplanner.exchange.import_nodes import import_nodes
+
+        import_nodes(
+            work, table, Level.parse(key), mapping, report, options.district_name, options.repair
+        )
+    elif kind == "line":
+        import_lines(work, table, key, mapping, report)
+    elif kind == "building":
+        _import_buildings(work, table, mapping, report)
+    else:
+        _import_workers(work, table, mapping, report)
+    return work, report
+
+
+def prepare_source(
+    source: str | Path, key: str, options: ImportOptions, zone_epsg: int | None
+) -> tuple[SourceTable, dict[str, str], ImportReport]:
+    """``source`` read and checked, its columns mapped (full-width digits in codes
+    normalised), and the report started; ``zone_epsg`` (the project's Gauss–Krüger
+    zone, if known) sharpens the advice for a file in metres without a CRS."""
+    from gridplanner.exchange.package_source import is_package, package_table
+
+    if is_package(source):  # an exchange package: the nodes of this level, or its roster
+        table = package_table(source, key)
+    else:
+        table = read_source(
+            source,
+            layer=options.layer,
+            encoding=options.encoding,
+            crs=options.crs,
+            from_gcj02=options.from_gcj02,
+            lon_field=options.lon_field,
+            lat_field=options.lat_field,
+            zone_epsg=zone_epsg,
+        )
+    kind = key if key in ("building", "worker") else "line" if key in LINE_KINDS else "node"
     mapping = guess_mapping(table.attributes.columns, kind, key, options.fields)
+    ignored = mapping.pop("parent", None) if key == Level.DISTRICT.value else None
     problems = [
         Problem(
             table.name,
@@ -132,21 +211,26 @@ def import_file(
     ]
     if problems:
         raise ImportFailed(problems)
-    work = project.copy()
     report = ImportReport(table.name, key, mapping, notes=list(table.notes))
-    if kind == "node":
-        from gridplanner.exchange.import_nodes import import_nodes
+    if ignored is not None:  # a district is the root (DataV's "parent" is the city)
+        report.notes.append(f"field {ignored!r} not used: a district is the root, it has no parent")
+    report.notes.extend(normalise_code_digits(table, mapping))
+    return table, mapping, report
 
-        import_nodes(work, table, Level.parse(key), mapping, report, options.district_name)
-    elif kind == "building":
-        _import_buildings(work, table, mapping, report)
-    else:
-        _import_workers(work, table, mapping, report)
-    return work, report
+
+def _zone_of(project: Project) -> int | None:
+    """The EPSG code of the Gauss–Krüger zone the project measures in (None when empty)."""
+    frame = project.nodes if not project.nodes.empty else project.buildings
+    if frame.empty:
+        return None
+    try:
+        return int(project.measuring_crs().split(":")[1])
+    except (CRSError, ValueError, IndexError):
+        return None
 
 
 def _level_key(level: str) -> str:
-    if level in ("building", "worker"):
+    if level in ("building", "worker", *LINE_KINDS):
         return level
     try:
         return Level.parse(level).value
@@ -362,7 +446,8 @@ def employment_from_text(employment: str | None, role: str | None = None) -> str
     return PART_TIME if "兼" in hint or "part" in hint else FULL_TIME
 
 
-def _author() -> str:
+def author() -> str:
+    """Who the history records as the importer (the login name)."""
     try:
         return getpass.getuser()
     except (OSError, KeyError):

@@ -1,10 +1,13 @@
 """The exchange package (数据交换包): manifest, nodes, workers and the change set.
 
 A package is a folder or a ``.zip`` holding ``manifest.json``, ``nodes.geojson``
-(every node of every level, CGCS2000 lon/lat at full precision), ``workers.json``
-and ``changes.json``. Each file is checked against its JSON Schema in
-``gridplanner/schemas/``; :func:`validate_package` also checks what a schema
-can't: file hashes, counts, and that every parent code is in the package.
+(every node of every level, CGCS2000 lon/lat at full precision, exterior rings
+counter-clockwise as RFC 7946 wants), ``workers.json`` and ``changes.json``; the
+CJ/T 349 profile adds ``cjt349.json`` (the mapping table) and a ``cjt349_code`` on
+every grid. The manifest records the plan's audit status. Each file is checked
+against its JSON Schema in ``gridplanner/schemas/``; :func:`validate_package` also
+checks what a schema can't: file hashes, counts, that every parent code is in the
+package, and that every CJ/T 349 code validates.
 """
 
 from __future__ import annotations
@@ -15,29 +18,47 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import jsonschema
 import shapely.geometry
 
 from gridplanner.crs import STORAGE_CRS
+from gridplanner.exchange.audit_status import AuditStatus, not_run
 from gridplanner.exchange.changes import compute_changes
-from gridplanner.exchange.export import hierarchy_table, worker_table
+from gridplanner.exchange.export import extra_node_columns, hierarchy_table, worker_table
+from gridplanner.exchange.geojson import oriented
+from gridplanner.exchange.package_check import (
+    FILES,
+    OPTIONAL_FILES,
+    SCHEMA_DIR,
+    SCHEMA_OF,
+    schema,
+    validate_package,
+)
 from gridplanner.exchange.problems import PackageInvalid
-from gridplanner.levels import LEVELS, Level
+from gridplanner.levels import Level
 from gridplanner.model import Project
 
+if TYPE_CHECKING:
+    from gridplanner.exchange.cjt349 import CJT349Mapping
+
+__all__ = [
+    "FILES",
+    "OPTIONAL_FILES",
+    "SCHEMA_DIR",
+    "SCHEMA_OF",
+    "Package",
+    "build_package",
+    "plan_version",
+    "read_package",
+    "schema",
+    "validate_package",
+    "write_package",
+]
+
 PACKAGE_SCHEMA_VERSION = 1
-FILES = ("nodes.geojson", "workers.json", "changes.json")
-SCHEMA_OF = {
-    "manifest.json": "manifest",
-    "nodes.geojson": "nodes",
-    "workers.json": "workers",
-    "changes.json": "changes",
-}
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed so identical content gives identical bytes
 
 
@@ -63,24 +84,19 @@ class Package:
         geoms = [shapely.geometry.shape(f["geometry"]) for f in features]
         return gpd.GeoDataFrame(rows, geometry=geoms, crs=STORAGE_CRS)
 
+    def optional(self) -> list[str]:
+        """The profile files this package holds."""
+        return [name for name in OPTIONAL_FILES if name in self.files]
+
     def to_zip(self) -> bytes:
         """The package as zip bytes (deterministic for identical files)."""
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in ("manifest.json", *FILES):
+            for name in ("manifest.json", *FILES, *self.optional()):
                 info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, self.files[name])
         return buffer.getvalue()
-
-
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
-
-
-@cache
-def schema(name: str) -> dict[str, Any]:
-    """A JSON Schema from ``gridplanner/schemas/NAME.schema.json``."""
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text("utf-8"))
 
 
 def _dump(value: Any) -> bytes:
@@ -93,13 +109,22 @@ def plan_version(project: Project) -> int:
 
 
 def build_package(
-    project: Project, include_personal: bool = False, base: Package | None = None
+    project: Project,
+    include_personal: bool = False,
+    base: Package | None = None,
+    audit: AuditStatus | None = None,
+    cjt349: CJT349Mapping | None = None,
 ) -> Package:
-    """The package of ``project``; ``changes.json`` is computed against ``base`` (or empty)."""
+    """The package of ``project``; ``changes.json`` is computed against ``base`` (or empty).
+    ``audit`` is recorded in the manifest (``not_run`` when not given); ``cjt349`` adds
+    the CJ/T 349 profile (grid codes and ``cjt349.json``)."""
     table = hierarchy_table(project)
+    extras = extra_node_columns(project)
+    cjt349_codes = cjt349.code_of() if cjt349 is not None else {}
     features = []
-    for row in table.itertuples(index=False):
-        props = {
+    shapes = oriented(table.geometry.to_numpy())  # RFC 7946 winding, in one pass
+    for row, shape in zip(table.itertuples(index=False), shapes, strict=True):
+        props: dict[str, Any] = {
             "code": str(row.code),
             "name": str(row.name),
             "level": str(row.level),
@@ -112,7 +137,11 @@ def build_package(
             "workers": float(row.workers),
             "worker_count": int(row.worker_count),
         }
-        geometry = shapely.geometry.mapping(row.geometry) if row.geometry is not None else None
+        for column in extras:
+            props[column] = _json_value(getattr(row, column))
+        if row.level == Level.GRID.value and cjt349 is not None:
+            props["cjt349_code"] = cjt349_codes[str(row.code)]
+        geometry = shapely.geometry.mapping(shape) if shape is not None else None
         features.append(
             {"type": "Feature", "id": props["code"], "properties": props, "geometry": geometry}
         )
@@ -138,8 +167,10 @@ def build_package(
         "workers.json": _dump({"workers": roster}),
         "changes.json": _dump(changes),
     }
+    if cjt349 is not None:
+        files["cjt349.json"] = _dump(cjt349.document())
     hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    content = hashlib.sha256("".join(f"{n}:{hashes[n]}\n" for n in FILES).encode()).hexdigest()
+    content = _content_hash(hashes)
     counts = project.counts()
     root = table[table["level"] == Level.DISTRICT.value].iloc[0]
     manifest = {
@@ -154,16 +185,34 @@ def build_package(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "counts": counts,
         "totals": {"households": int(root["households"]), "population": int(root["population"])},
-        "files": {n: {"sha256": hashes[n], "bytes": len(files[n])} for n in FILES},
+        "files": {n: {"sha256": hashes[n], "bytes": len(files[n])} for n in files},
         "content_sha256": content,
         "idempotency_key": f"{project.district_code}-v{version}-{content[:16]}",
         "personal_fields_included": bool(include_personal),
+        "audit": (audit or not_run()).to_manifest(),
+        "profile": "cjt349" if cjt349 is not None else "default",
     }
     package = Package(
         {"manifest.json": json.dumps(manifest, ensure_ascii=False, indent=2).encode(), **files}
     )
     validate_package(package)  # the exporter checks its own output
     return package
+
+
+def _content_hash(hashes: dict[str, str]) -> str:
+    """SHA-256 over the files' names and hashes: the required files, then any profile
+    files (so a default package's hash is what it always was)."""
+    names = [*FILES, *(n for n in OPTIONAL_FILES if n in hashes)]
+    return hashlib.sha256("".join(f"{n}:{hashes[n]}\n" for n in names).encode()).hexdigest()
+
+
+def _json_value(value: Any) -> Any:
+    """A table cell as JSON: None for empty, plain Python numbers, else text."""
+    if value is None or (not isinstance(value, str) and value != value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value if isinstance(value, bool | int | float) else str(value)
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -203,7 +252,7 @@ def read_package(source: str | Path | bytes) -> Package:
         if isinstance(source, bytes):
             files = _unzip(source)
         elif Path(source).is_dir():
-            for name in ("manifest.json", *FILES):
+            for name in ("manifest.json", *FILES, *OPTIONAL_FILES):
                 path = Path(source) / name
                 if path.exists():
                     files[name] = path.read_bytes()
@@ -225,9 +274,9 @@ MAX_INFLATED_BYTES = 512 * 1024 * 1024
 _INFLATE_STEP = 1024 * 1024
 
 
-def _unzip(data: bytes, member_cap: int | None = None, total_cap: int | None = None) -> dict[
-    str, bytes
-]:
+def _unzip(
+    data: bytes, member_cap: int | None = None, total_cap: int | None = None
+) -> dict[str, bytes]:
     """The package's members, inflated a megabyte at a time and refused as soon as one
     passes its declared size or ``member_cap`` (or all of them ``total_cap``): a zip
     bomb costs a megabyte of memory, not its inflated size."""
@@ -256,93 +305,3 @@ def _unzip(data: bytes, member_cap: int | None = None, total_cap: int | None = N
 def _too_big(name: str, declared: int | None, cap: int) -> str:
     size = f"{declared} bytes" if declared is not None else "more than it declares"
     return f"{name} inflates to {size}; the limit is {cap} bytes (refused unread)"
-
-
-def validate_package(package: Package) -> None:
-    """Raise :class:`PackageInvalid` listing every schema and reference error."""
-    errors: list[str] = []
-    parsed: dict[str, Any] = {}
-    for name, schema_name in SCHEMA_OF.items():
-        if name not in package.files:
-            errors.append(f"{name} is missing")
-            continue
-        try:
-            parsed[name] = json.loads(package.files[name])
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            errors.append(f"{name} is not valid JSON ({exc})")
-            continue
-        validator = jsonschema.Draft202012Validator(schema(schema_name))
-        for error in sorted(
-            validator.iter_errors(parsed[name]), key=lambda e: list(e.absolute_path)
-        )[:20]:
-            where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-            errors.append(f"{name} at {where}: {_schema_message(error)}")
-    if errors:
-        raise PackageInvalid(errors)
-    errors = _reference_errors(package, parsed)
-    if errors:
-        raise PackageInvalid(errors)
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    if error.validator == "required":
-        return error.message
-    return error.message if len(error.message) < 200 else error.message[:200] + "…"
-
-
-def _reference_errors(package: Package, parsed: dict[str, Any]) -> list[str]:
-    errors: list[str] = []
-    manifest = parsed["manifest.json"]
-    for name in FILES:
-        digest = hashlib.sha256(package.files[name]).hexdigest()
-        if manifest["files"][name]["sha256"] != digest:
-            errors.append(
-                f"{name}: SHA-256 {digest} differs from the manifest's (changed or damaged)"
-            )
-    features = parsed["nodes.geojson"]["features"]
-    level_of: dict[str, str] = {}
-    for feature in features:
-        code = feature["properties"]["code"]
-        if code in level_of:
-            errors.append(f"nodes.geojson: code {code} appears twice")
-        level_of[code] = feature["properties"]["level"]
-    for feature in features:
-        props = feature["properties"]
-        level = Level(props["level"])
-        parent = props["parent_code"]
-        if level.parent is None:
-            continue
-        if parent not in level_of:
-            errors.append(
-                f"nodes.geojson: {level.value} {props['code']} names parent code {parent}, "
-                "which is not in the package"
-            )
-        elif level_of[parent] != level.parent.value:
-            errors.append(
-                f"nodes.geojson: {level.value} {props['code']}'s parent {parent} is a "
-                f"{level_of[parent]}, not a {level.parent.value}"
-            )
-        elif not props["code"].startswith(parent):
-            errors.append(
-                f"nodes.geojson: code {props['code']} does not start "
-                f"with its parent's code {parent}"
-            )
-    for lv in LEVELS:
-        have = sum(1 for v in level_of.values() if v == lv.value)
-        if manifest["counts"].get(lv.value) != have:
-            errors.append(
-                f"manifest.json: counts.{lv.value} is {manifest['counts'].get(lv.value)} "
-                f"but nodes.geojson has {have}"
-            )
-    roots = [c for c, v in level_of.items() if v == Level.DISTRICT.value]
-    if roots != [manifest["region_code"]]:
-        errors.append(
-            f"nodes.geojson: the district must be exactly the region {manifest['region_code']}"
-        )
-    workers = parsed["workers.json"]["workers"]
-    if not manifest["personal_fields_included"] and any("phone" in w for w in workers):
-        errors.append(
-            "workers.json: holds phone numbers although personal_fields_included is false"
-        )
-
-    return errors[:50]

@@ -1,7 +1,8 @@
 """Publish a project file: audit gate, change set against the platform, push, receipt.
 
 :func:`push_project` refuses a plan with blocking audit findings unless
-``allow_blocking`` is set (the override is written into the receipt). The
+``allow_blocking`` is set (the override is written into the receipt, and the
+package's manifest records the audit as ``overridden`` with its counts). The
 receipt is stored in the project's history under the pushed version's number;
 codes the change set retires join the project's retired codes. The project is
 saved atomically and only after the platform has answered with a receipt.
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gridplanner.exchange.audit_status import audit_status
 from gridplanner.exchange.changes import newly_retired
 from gridplanner.exchange.package import Package, build_package, plan_version, read_package
 from gridplanner.exchange.problems import BlockingFindings
@@ -30,20 +32,8 @@ RECEIPT_PREFIX = "推送回执 receipt "
 
 def blocking_findings(project: Project) -> tuple[str, list[str]]:
     """(which check ran, messages of blocking findings): the audit, else a pre-flight check."""
-    try:
-        from gridplanner.audit import run_audit
-    except ImportError:
-        return "preflight", preflight_problems(project)
-    result: Any = run_audit(project)
-    findings = getattr(result, "findings", result)
-    blocking = [f for f in findings if str(getattr(f, "severity", "")) == "blocking"]
-    return "audit", [_describe(f) for f in blocking]
-
-
-def _describe(finding: Any) -> str:
-    codes = ",".join(getattr(finding, "codes", ()) or ())
-    text = finding.message("zh") if hasattr(finding, "message") else str(finding)
-    return f"{getattr(finding, 'check', 'finding')} {codes}: {text}".strip()
+    status = audit_status(project)
+    return status.gate, list(status.messages)
 
 
 def preflight_problems(project: Project) -> list[str]:
@@ -108,14 +98,15 @@ def _push(
 ) -> dict[str, Any]:
     project = load_project(path)
     settings = settings or PushSettings()
-    gate, blocking = blocking_findings(project)
+    audit = audit_status(project)
+    gate, blocking = audit.gate, list(audit.messages)
     if blocking and not allow_blocking:
         raise BlockingFindings(path, blocking)
     client = PushClient(url, token or resolve_token(url), settings, progress, cancel)
     try:
         version = plan_version(project)
         base = _base_package(client, project.district_code, version)
-        package = build_package(project, include_personal, base)
+        package = build_package(project, include_personal, base, audit)
         receipt = client.upload(package)
     finally:
         client.close()
@@ -126,6 +117,7 @@ def _push(
             "gate": gate,
             "blocking_findings": len(blocking),
             "override_blocking": bool(blocking) and allow_blocking,
+            "audit": audit.to_manifest(),
             "personal_fields_included": include_personal,
             "received_at_client": datetime.now(UTC).isoformat(timespec="seconds"),
         }

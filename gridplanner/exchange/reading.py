@@ -8,11 +8,13 @@ CSV and XLSX with longitude/latitude columns. Every problem raises
 from __future__ import annotations
 
 import struct
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -55,8 +57,12 @@ def read_source(
     from_gcj02: bool = False,
     lon_field: str | None = None,
     lat_field: str | None = None,
+    zone_epsg: int | None = None,
 ) -> SourceTable:
-    """Read ``path`` whole, or raise :class:`ImportFailed` saying exactly what is wrong."""
+    """Read ``path`` whole, or raise :class:`ImportFailed` saying exactly what is wrong.
+
+    ``zone_epsg``: the Gauss–Krüger zone of the project being imported into, named as
+    the likely CRS of a file in metres without a zone prefix and without a CRS."""
     source = Path(path)
     name = source.name
     if not source.exists():
@@ -66,7 +72,7 @@ def read_source(
         table = _read_vector(source, layer, encoding)
         crs_in = table.pop("crs")
     elif suffix in TABLE_SUFFIXES:
-        table = _read_tabular(source, encoding, lon_field, lat_field)
+        table = _read_tabular(source, encoding, lon_field, lat_field, layer)
         crs_in = table.pop("crs")
     else:
         known = ", ".join(sorted(VECTOR_SUFFIXES | TABLE_SUFFIXES))
@@ -77,7 +83,7 @@ def read_source(
     result.notes.extend(table["notes"])
     check_text(result)
     if result.geometry is not None:
-        result.geometry = to_storage(result, crs_in, crs, from_gcj02)
+        result.geometry = to_storage(result, crs_in, crs, from_gcj02, zone_epsg)
     elif from_gcj02:
         result.notes.append("--from-gcj02 ignored: the file has no coordinates")
     return result
@@ -94,9 +100,11 @@ def _read_vector(path: Path, layer: str | None, encoding: str | None) -> dict[st
         layer = _choose_layer(path, layer)
     try:
         info = pyogrio.read_info(path, layer=layer, encoding="latin1" if is_shp else None)
-        frame = pyogrio.read_dataframe(
-            path, layer=layer, encoding="latin1" if is_shp else None, fid_as_index=True
-        )
+        with warnings.catch_warnings():  # a GeoJSON column of numbers and text: kept as text
+            warnings.filterwarnings("ignore", "Could not parse column .* as JSON")
+            frame = pyogrio.read_dataframe(
+                path, layer=layer, encoding="latin1" if is_shp else None, fid_as_index=True
+            )
     except (DataSourceError, DataLayerError, FeatureError, GeometryError, OSError) as exc:
         raise ImportFailed(
             [Problem(name, f"cannot be read: {_first_line(exc)} (truncated or damaged?)")]
@@ -108,8 +116,9 @@ def _read_vector(path: Path, layer: str | None, encoding: str | None) -> dict[st
     if is_shp:
         frame, codec_note = decode_shapefile_text(path, frame, encoding)
         notes.append(codec_note)
-    geometry = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    spatial = isinstance(frame, gpd.GeoDataFrame)  # a GeoPackage table (our worker layer) is not
+    geometry = np.asarray(frame.geometry.to_numpy(), dtype=object) if spatial else None
+    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name) if spatial else frame)
     labels = [f"feature {int(fid)}" for fid in frame.index]
     attributes = attributes.reset_index(drop=True)
     return {
@@ -189,13 +198,25 @@ def _choose_layer(path: Path, layer: str | None) -> str | None:
 
 # -- spreadsheets and CSV ----------------------------------------------------------
 def _read_tabular(
-    path: Path, encoding: str | None, lon_field: str | None, lat_field: str | None
+    path: Path,
+    encoding: str | None,
+    lon_field: str | None,
+    lat_field: str | None,
+    sheet: str | None = None,
 ) -> dict[str, Any]:
     name = path.name
     notes: list[str] = []
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            if sheet is not None:  # --layer names the sheet (e.g. 网格员 of our export)
+                sheets = pd.ExcelFile(path, engine="openpyxl").sheet_names
+                if sheet not in sheets:
+                    raise ImportFailed(
+                        [Problem(name, f"has no sheet {sheet!r}; its sheets: {', '.join(sheets)}")]
+                    )
+            frame = pd.read_excel(
+                path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl"
+            )
         except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
             raise ImportFailed(
                 [

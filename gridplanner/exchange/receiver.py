@@ -6,6 +6,11 @@ complete, its SHA-256 matches and the package validates against the JSON Schema
 (one SQLite transaction), so a dropped or failed upload never leaves a partial
 version. The same idempotency key always answers the same receipt.
 
+Every stored version keeps the audit status its manifest records (``clean``,
+``overridden`` or ``not_run`` with the findings per severity; ``not_recorded`` for
+packages from before manifests carried it): the receipt, the version listing and the
+version's answer all show it, and the log line of each stored version says it.
+
 ``faults`` (tests only) makes the server misbehave on purpose: see :class:`FaultPlan`.
 """
 
@@ -16,6 +21,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import socket
 import sqlite3
 import threading
@@ -33,11 +39,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gridplanner.exchange.audit_status import audit_of, describe_version
 from gridplanner.exchange.faults import FaultInjector, FaultPlan
 from gridplanner.exchange.package import read_package
 from gridplanner.exchange.problems import ExchangeError, PackageInvalid
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
+LOG = logging.getLogger("gridplanner.receiver")
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS upload (
   id TEXT PRIMARY KEY, idempotency_key TEXT NOT NULL, region_code TEXT NOT NULL,
@@ -355,6 +363,8 @@ class Receiver:
                     "content_sha256": manifest["content_sha256"],
                     "package_sha256": row["sha256"],
                     "counts": manifest["counts"],
+                    "audit": audit_of(manifest),
+                    "profile": manifest.get("profile", "default"),
                     "stored_at": _now(),
                 }
                 db.execute(
@@ -374,6 +384,8 @@ class Receiver:
             db.execute("UPDATE upload SET completed = 1, touched = ? WHERE id = ?",
                        (time.time(), upload_id))  # fmt: skip
         part.unlink(missing_ok=True)
+        if status == "stored":
+            LOG.info("stored %s", describe_version(receipt))
         return JSONResponse(
             {"status": status, "receipt": receipt}, 201 if status == "stored" else 200
         )
@@ -382,11 +394,16 @@ class Receiver:
         region = request.path_params["region"]
         with self._db() as db:
             rows = db.execute(
-                "SELECT plan_version, idempotency_key, content_sha256, stored_at FROM version "
-                "WHERE region_code = ? ORDER BY plan_version",
+                "SELECT plan_version, idempotency_key, content_sha256, stored_at, manifest "
+                "FROM version WHERE region_code = ? ORDER BY plan_version",
                 (region,),
             ).fetchall()
-        return JSONResponse({"region_code": region, "versions": [dict(r) for r in rows]})
+        versions = []
+        for row in rows:
+            entry = dict(row)
+            entry["audit"] = audit_of(json.loads(entry.pop("manifest")))
+            versions.append(entry)
+        return JSONResponse({"region_code": region, "versions": versions})
 
     def _version_row(self, request: Request) -> sqlite3.Row | None:
         region = request.path_params["region"]

@@ -17,6 +17,7 @@ from pyproj import CRS, Transformer
 from gridplanner.crs import STORAGE_CRS, STORAGE_EPSG, require_crs
 from gridplanner.errors import CRSError
 from gridplanner.exchange import textcheck
+from gridplanner.exchange.crsguess import crs_hint, metres_in_degrees
 from gridplanner.exchange.gcj02 import geometries_from_gcj02
 from gridplanner.exchange.problems import ImportFailed, Problem
 
@@ -170,7 +171,13 @@ def _garbled(value: str, fixed: str) -> str:
     )
 
 
-def to_storage(table: SourceTable, crs_in: Any, stated: str | None, from_gcj02: bool) -> np.ndarray:
+def to_storage(
+    table: SourceTable,
+    crs_in: Any,
+    stated: str | None,
+    from_gcj02: bool,
+    zone_epsg: int | None = None,
+) -> np.ndarray:
     geometry = table.geometry
     assert geometry is not None
     if stated:
@@ -182,10 +189,18 @@ def to_storage(table: SourceTable, crs_in: Any, stated: str | None, from_gcj02: 
             table.notes.append(f"--crs {stated} used instead of the file's own CRS {crs_in}")
     elif crs_in is None:
         raise ImportFailed(
-            [Problem(table.name, f"has no coordinate reference system ({_crs_hint(geometry)})")]
+            [
+                Problem(
+                    table.name,
+                    f"has no coordinate reference system ({crs_hint(geometry, zone_epsg)})",
+                )
+            ]
         )
     else:
         crs = CRS.from_user_input(crs_in)
+    wrong = metres_in_degrees(table.name, table.labels, geometry, crs, stated, zone_epsg)
+    if wrong is not None:
+        raise ImportFailed([wrong])
     if crs.to_epsg() != STORAGE_EPSG:
         transformer = Transformer.from_crs(crs, STORAGE_CRS, always_xy=True)
         geometry = shapely.transform(
@@ -224,26 +239,3 @@ def to_storage(table: SourceTable, crs_in: Any, stated: str | None, from_gcj02: 
                 ]
             )
     return np.asarray(geometry, dtype=object)
-
-
-def _crs_hint(geometry: np.ndarray) -> str:
-    """How to state the CRS, with a guess from the coordinates' size."""
-    present = geometry[~shapely.is_missing(geometry)]
-    how = "state it with --crs EPSG:N, or add a .prj file beside a Shapefile"
-    if not len(present):
-        return how
-    minx, miny, maxx, maxy = shapely.total_bounds(present)
-    if 73 <= minx <= maxx <= 136 and 3 <= miny <= maxy <= 54:
-        return f"the coordinates look like longitude/latitude: {how} (EPSG:4490 for CGCS2000)"
-    zone = int(minx // 1_000_000)
-    if 25 <= zone <= 45 and int(maxx // 1_000_000) == zone:
-        return (
-            f"the coordinates look like CGCS2000 Gauss–Krüger zone {zone} with zone prefix: "
-            f"{how} (EPSG:{4513 + zone - 25}?)"
-        )
-    if 100_000 <= minx <= maxx <= 900_000:
-        return (
-            f"the coordinates look like Gauss–Krüger metres without a zone prefix: {how} "
-            "(e.g. EPSG:4550 for central meridian 123°E)"
-        )
-    return how

@@ -11,15 +11,17 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from gridplanner.codes import CodeScheme, reading_order
+from gridplanner.codes import CodeScheme, number_in_reading_order
 from gridplanner.crs import STORAGE_CRS, gauss_kruger_epsg
-from gridplanner.levels import Level, NodeKind
+from gridplanner.levels import AreaKind, Level, NodeKind
 from gridplanner.model import FULL_TIME, Project
 from gridplanner.sample import atoms
 from gridplanner.sample.defects import bite, bulge, move_points_out, sibling_pair
 from gridplanner.sample.geography import make_geography
 from gridplanner.sample.grouping import rook_neighbours
 from gridplanner.sample.hierarchy import Groups, group_units, make_split_grid, skew_community
+from gridplanner.sample.naming import area_kinds, name_nodes, urban_rural_codes
+from gridplanner.sample.roads import add_sample_roads
 from gridplanner.sample.sizes import SIZES
 
 DISTRICT_CODE = "210283"
@@ -120,10 +122,12 @@ def generate_sample(size: str = "street", seed: int = 0) -> tuple[Project, list[
     stray_hh = np.array([3, 1, 2])
 
     project = Project(name=f"{DISTRICT_NAME}网格方案(示例, {size})")
-    codes = _assign_codes(project.settings.code_scheme, groups, geoms)
     to_lonlat = Transformer.from_crs(f"EPSG:{epsg}", STORAGE_CRS, always_xy=True)
     lonlat = {lv: _transform(g, to_lonlat) for lv, g in geoms.items()}
-    first_id = _fill_nodes(project, groups, codes, lonlat, geo.is_town, rng)
+    kinds = area_kinds(groups, geo.is_town)
+    # Numbered as edits renumber: the one reading order, on the stored lon/lat outlines.
+    codes = _assign_codes(project.settings.code_scheme, groups, lonlat, kinds, epsg)
+    first_id = _fill_nodes(project, groups, codes, lonlat, geo.is_town, kinds, rng)
     _fill_buildings(
         project,
         first_id[Level.GRID_UNIT],
@@ -138,6 +142,7 @@ def generate_sample(size: str = "street", seed: int = 0) -> tuple[Project, list[
     )
     _fill_workers(project, first_id[Level.GRID], staff, rng)
     _fill_reference_lines(project, geo, geoms, to_lonlat)
+    add_sample_roads(project, geo, geoms, to_lonlat, seed)
     project.record_version("gridplanner sample", f"生成示例数据 (size={size}, seed={seed})")
 
     def at(x: float, y: float) -> tuple[float, float]:
@@ -262,8 +267,16 @@ def _level_geometries(cells: np.ndarray, groups: Groups) -> dict[Level, np.ndarr
 
 
 def _assign_codes(
-    scheme: CodeScheme, groups: Groups, geoms: dict[Level, np.ndarray]
+    scheme: CodeScheme,
+    groups: Groups,
+    geoms: dict[Level, np.ndarray],
+    kinds: tuple[list[AreaKind], list[AreaKind]],
+    epsg: int,
 ) -> dict[Level, list[str]]:
+    """Codes in reading order among siblings (:func:`number_in_reading_order`), streets
+    and communities in their kind's NBS range (街道 001…, 镇 101…, 乡 201…; 社区 001…,
+    村 201…)."""
+    kind_of = {Level.STREET: kinds[0], Level.COMMUNITY: kinds[1]}
     parents = {
         Level.STREET: np.zeros(len(geoms[Level.STREET]), dtype=np.int64),
         Level.COMMUNITY: groups.community_street,
@@ -275,15 +288,21 @@ def _assign_codes(
     for level, parent_of in parents.items():
         parent_level = level.parent
         assert parent_level is not None
-        xy = shapely.get_coordinates(shapely.point_on_surface(geoms[level]))
+        level_kinds = kind_of.get(level)
         out = [""] * len(parent_of)
         order = np.argsort(parent_of, kind="stable")
         bounds = np.flatnonzero(np.diff(parent_of[order])) + 1
         for members in np.split(order, bounds):
             parent_code = codes[parent_level][int(parent_of[members[0]])]
-            ranked = members[reading_order(xy[members, 0], xy[members, 1])]
-            fresh = scheme.free_codes(parent_code, level, len(ranked))
-            for index, code in zip(ranked.tolist(), fresh, strict=True):
+            fresh = number_in_reading_order(
+                scheme,
+                parent_code,
+                level,
+                geoms[level][members],
+                kinds=None if level_kinds is None else [level_kinds[m] for m in members],
+                crs=epsg,
+            )
+            for index, code in zip(members.tolist(), fresh, strict=True):
                 out[index] = code
         codes[level] = out
     return codes
@@ -303,11 +322,11 @@ def _fill_nodes(
     codes: dict[Level, list[str]],
     geoms: dict[Level, np.ndarray],
     is_town: np.ndarray,
+    area: tuple[list[AreaKind], list[AreaKind]],
     rng: np.random.Generator,
 ) -> dict[Level, int]:
-    from gridplanner.sample.naming import name_nodes
-
-    names, kinds, dedicated = name_nodes(groups, codes, is_town, rng)
+    names, kinds, dedicated = name_nodes(groups, codes, is_town, area, rng)
+    urban_rural = {Level.COMMUNITY: urban_rural_codes(groups, is_town, *area)}
     parent_of = {
         Level.STREET: np.zeros(len(codes[Level.STREET]), dtype=np.int64),
         Level.COMMUNITY: groups.community_street,
@@ -338,6 +357,9 @@ def _fill_nodes(
                     ).to_numpy(),
                     "dedicated_type": pd.Series(
                         dedicated.get(level, [None] * count), dtype=object
+                    ).to_numpy(),
+                    "urban_rural_code": pd.Series(
+                        urban_rural.get(level, [None] * count), dtype=object
                     ).to_numpy(),
                 },
                 index=pd.Index(ids, name="id"),

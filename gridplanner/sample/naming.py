@@ -1,21 +1,29 @@
-"""Fictional names (示例) for every node of the sample hierarchy."""
+"""Fictional names (示例) for every node of the sample hierarchy, the streets' and
+communities' kinds (街道/镇/乡, 社区/村) and the communities' urban-rural codes."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from gridplanner.levels import Level, NodeKind
+from gridplanner.levels import AreaKind, Level, NodeKind
 from gridplanner.sample import atoms
 from gridplanner.sample.hierarchy import Groups
 
+#: Share of the rural streets (the most rural first) that are 乡 rather than 镇.
+TOWNSHIP_SHARE = 0.2
+#: At most this many of one kind per district: the NBS range holds 99 街道 and 100 镇.
+MOST_PER_KIND = 99
+SUFFIX = {
+    AreaKind.SUBDISTRICT: "街道",
+    AreaKind.TOWN: "镇",
+    AreaKind.TOWNSHIP: "乡",
+    AreaKind.RESIDENTS_COMMITTEE: "社区",
+    AreaKind.VILLAGERS_COMMITTEE: "村",
+}
 
-def name_nodes(
-    groups: Groups, codes: dict[Level, list[str]], is_town: np.ndarray, rng: np.random.Generator
-) -> tuple[dict[Level, list[str]], dict[Level, list[str]], dict[Level, list[str | None]]]:
-    """Names per level, node kinds and dedicated types (grids only)."""
-    from gridplanner.sample.generate import DISTRICT_NAME
 
-    used: set[str] = set()
+def town_shares(groups: Groups, is_town: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The share of town units (apartment compounds) of each street and community."""
     unit_town = is_town.astype(float)
     grid_town = _share(unit_town, groups.unit_grid, len(groups.grid_comp))
     comp_town = _share(grid_town, groups.grid_comp, len(groups.comp_community))
@@ -23,15 +31,70 @@ def name_nodes(
     street_town = _share(
         community_town, groups.community_street, int(groups.community_street.max()) + 1
     )
+    return street_town, community_town
 
+
+def area_kinds(groups: Groups, is_town: np.ndarray) -> tuple[list[AreaKind], list[AreaKind]]:
+    """Streets mostly of compounds are 街道, the others 镇, the most rural fifth of those
+    乡; communities mostly of compounds are 社区, the others 村 (every community of a 乡
+    is a 村, its seat included)."""
+    street_town, community_town = town_shares(groups, is_town)
     streets = [
-        f"示例{atoms.place_name(rng, used)}{'街道' if share > 0.5 else '镇'}"
-        for share in street_town
+        AreaKind.SUBDISTRICT if share > 0.5 else AreaKind.TOWN for share in street_town.tolist()
     ]
+    rural = [
+        s for s in np.argsort(street_town, kind="stable").tolist() if streets[s] is AreaKind.TOWN
+    ]
+    townships = max(int(len(rural) * TOWNSHIP_SHARE), len(rural) - MOST_PER_KIND)
+    for street in rural[:townships]:
+        streets[street] = AreaKind.TOWNSHIP
     communities = [
-        f"{atoms.place_name(rng, used)}{'社区' if share > 0.5 else '村'}"
-        for share in community_town
+        AreaKind.RESIDENTS_COMMITTEE
+        if share > 0.5 and streets[int(street)] is not AreaKind.TOWNSHIP
+        else AreaKind.VILLAGERS_COMMITTEE
+        for share, street in zip(
+            community_town.tolist(), groups.community_street.tolist(), strict=True
+        )
     ]
+    return streets, communities
+
+
+def urban_rural_codes(
+    groups: Groups,
+    is_town: np.ndarray,
+    streets: list[AreaKind],
+    communities: list[AreaKind],
+) -> list[str]:
+    """城乡分类代码 per community: 社区 111 in a 街道, 121 in a 镇; 村 220 (村庄), or 210
+    (乡中心区) for a 乡's village that has compounds."""
+    _, community_town = town_shares(groups, is_town)
+    codes = []
+    for community, kind in enumerate(communities):
+        street = streets[int(groups.community_street[community])]
+        if kind is AreaKind.RESIDENTS_COMMITTEE:
+            codes.append("111" if street is AreaKind.SUBDISTRICT else "121")
+        elif street is AreaKind.TOWNSHIP and community_town[community] > 0:
+            codes.append("210")
+        else:
+            codes.append("220")
+    return codes
+
+
+def name_nodes(
+    groups: Groups,
+    codes: dict[Level, list[str]],
+    is_town: np.ndarray,
+    area: tuple[list[AreaKind], list[AreaKind]],
+    rng: np.random.Generator,
+) -> tuple[dict[Level, list[str]], dict[Level, list[str]], dict[Level, list[str | None]]]:
+    """Names per level (the streets' and communities' suffixes from their ``area``
+    kinds), node kinds and dedicated types (grids only)."""
+    from gridplanner.sample.generate import DISTRICT_NAME
+
+    used: set[str] = set()
+    street_kinds, community_kinds = area
+    streets = [f"示例{atoms.place_name(rng, used)}{SUFFIX[kind]}" for kind in street_kinds]
+    communities = [f"{atoms.place_name(rng, used)}{SUFFIX[kind]}" for kind in community_kinds]
     comps = [
         f"{communities[c]}第{int(code[-3:])}综合网格"
         for c, code in zip(
@@ -67,7 +130,12 @@ def name_nodes(
         Level.GRID: grids,
         Level.GRID_UNIT: units,
     }
-    return names, {Level.GRID: kinds}, {Level.GRID: dedicated}
+    node_kinds = {
+        Level.STREET: [k.value for k in street_kinds],
+        Level.COMMUNITY: [k.value for k in community_kinds],
+        Level.GRID: kinds,
+    }
+    return names, node_kinds, {Level.GRID: dedicated}
 
 
 def _share(values: np.ndarray, parent: np.ndarray, count: int) -> np.ndarray:

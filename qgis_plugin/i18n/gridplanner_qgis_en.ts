@@ -264,6 +264,10 @@ GCJ-02: tick when the coordinates come from a Chinese web map; they are converte
         <translation>Coordinates are GCJ-02 (web maps)</translation>
     </message>
     <message>
+        <source>修复无效多边形 (报告面积变化)</source>
+        <translation>Repair invalid polygons (the change in area is reported)</translation>
+    </message>
+    <message>
         <source>区/县名称 (首次导入街道时)</source>
         <translation>District name (when the first streets are imported)</translation>
     </message>
@@ -348,6 +352,10 @@ GCJ-02: tick when the coordinates come from a Chinese web map; they are converte
         <translation>Excel hierarchy table</translation>
     </message>
     <message>
+        <source>区县 (一个文件一个区县)</source>
+        <translation>District (one district per file)</translation>
+    </message>
+    <message>
         <source>乡镇/街道</source>
         <translation>Street</translation>
     </message>
@@ -422,6 +430,26 @@ GCJ-02: tick when the coordinates come from a Chinese web map; they are converte
     <message>
         <source>专属网格类型字段</source>
         <translation>Dedicated grid type field</translation>
+    </message>
+    <message>
+        <source>道路等级字段</source>
+        <translation>Road class field</translation>
+    </message>
+    <message>
+        <source>道路 (可带道路等级)</source>
+        <translation>Roads (with their class)</translation>
+    </message>
+    <message>
+        <source>河流</source>
+        <translation>Rivers</translation>
+    </message>
+    <message>
+        <source>铁路</source>
+        <translation>Railways</translation>
+    </message>
+    <message>
+        <source>海岸线</source>
+        <translation>Coast</translation>
     </message>
     <message>
         <source>GeoPackage (*.gpkg)</source>

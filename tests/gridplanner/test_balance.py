@@ -243,9 +243,9 @@ def test_balance_cli_writes_a_new_version(
 def test_the_bar_target_with_minimal_change_on_the_street(
     sample_street_path: Path, understaffed_code: str, tmp_path: Path
 ) -> None:
-    """`balance street.gpkg --scope 210283001 --target 300 --min-change --report r.json`."""
+    """`balance street.gpkg --scope 210283101 --target 300 --min-change --report r.json`."""
     report = tmp_path / "r.json"
-    argv = ["balance", str(sample_street_path), "--scope", "210283001", "--target", "300"]
+    argv = ["balance", str(sample_street_path), "--scope", "210283101", "--target", "300"]
     assert (
         main([*argv, "--min-change", "--out", str(tmp_path / "t.gpkg"), "--report", str(report)])
         == 0
@@ -318,11 +318,11 @@ def test_comprehensive_grid_level_from_the_cli(
     sample_street_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "tier.gpkg"
-    argv = ["balance", str(sample_street_path), "--scope", "210283001"]
+    argv = ["balance", str(sample_street_path), "--scope", "210283101"]
     assert main([*argv, "--level", "comprehensive_grid", "--min-change", "--out", str(out)]) == 0
     assert "组达到允许偏差" in capsys.readouterr().out
     plan = load_project(out)
-    name = plan.nodes.at[plan.by_code("210283001"), "name"]
+    name = plan.nodes.at[plan.by_code("210283101"), "name"]
     assert plan.history[-1].summary.startswith(f"综合网格重新平衡 {name}")
 
 

@@ -19,7 +19,7 @@ from gridplanner.model import Project
 from gridplanner.rollups import compute_rollups
 from gridplanner.store import load_project
 
-STREET = "210283001"
+STREET = "210283101"
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import shapely
 from openpyxl import load_workbook
 
 from gridplanner.cli import main
+from gridplanner.code_rules import URBAN_RURAL_CODES
 from gridplanner.exchange.export import SHAPEFILE_FIELDS, export_project
 from gridplanner.exchange.package import (
     Package,
@@ -21,7 +22,7 @@ from gridplanner.exchange.package import (
     validate_package,
 )
 from gridplanner.exchange.problems import PackageInvalid
-from gridplanner.levels import Level
+from gridplanner.levels import AreaKind, Level
 from gridplanner.model import Project
 from gridplanner.store import load_project, save_project
 
@@ -36,7 +37,7 @@ def test_shapefile_export_keeps_chinese_names(sample_street_path: Path, tmp_path
     got = frame.set_index("code")["name"]
     assert (got.loc[want.index] == want).all() and got.str.contains("小区|屯|村").any()
     assert max(len(c) for c in frame.columns) <= 10
-    assert set(SHAPEFILE_FIELDS.values()) <= set(frame.columns)
+    assert set(SHAPEFILE_FIELDS.values()) - {"cjt349"} <= set(frame.columns)  # cjt349: profile
     doc = (out / "字段说明.csv").read_text(encoding="utf-8-sig")
     assert "parent,parent_code,上级编码" in doc
     raw = (out / "grid_unit.dbf").read_bytes()
@@ -230,6 +231,7 @@ def _cells(path: Path) -> set[object]:
 
 
 RAW_VALUES = {"ordinary", "dedicated", "full_time", "part_time", "grid", "grid_unit", "street"}
+RAW_VALUES |= {kind.value for kind in AreaKind} | set(URBAN_RURAL_CODES)
 
 
 def test_xlsx_reads_in_chinese(sample_street_path: Path, tmp_path: Path) -> None:
@@ -237,12 +239,16 @@ def test_xlsx_reads_in_chinese(sample_street_path: Path, tmp_path: Path) -> None
     export_project(project, "xlsx", tmp_path / "h.xlsx")
     nodes = _sheet_rows(tmp_path / "h.xlsx", "层级")
     grids = [r for r in nodes if r["层级"] == "网格"]
-    assert {r["网格类型"] for r in grids} == {"普通网格", "专属网格"}
+    assert {r["类型"] for r in grids} == {"普通网格", "专属网格"}
     dedicated = project.level(Level.GRID)
     dedicated = dedicated[dedicated["kind"] == "dedicated"]
-    assert {r["编码"] for r in grids if r["网格类型"] == "专属网格"} == set(dedicated["code"])
-    assert all(r["网格类型"] is None for r in nodes if r["层级"] != "网格")  # a kind of grids only
+    assert {r["编码"] for r in grids if r["类型"] == "专属网格"} == set(dedicated["code"])
+    stated = {k.label("zh") for k in AreaKind}  # 街道/镇/乡…, 社区/村… on streets, communities
+    others = {r["类型"] for r in nodes if r["层级"] not in ("网格",)}
+    assert others - {None} <= stated and len(others - {None}) >= 2
     assert {r["层级"] for r in nodes} == {lv.zh for lv in Level}
+    codes = {r["城乡分类代码"] for r in nodes if r["层级"] == "社区"} - {None}
+    assert codes and all(c[:3] in URBAN_RURAL_CODES and c[4:] for c in codes)  # 111 主城区
     roster = _sheet_rows(tmp_path / "h.xlsx", "网格员")
     assert {r["专兼职"] for r in roster} == {"专职", "兼职"}
     assert not RAW_VALUES & _cells(tmp_path / "h.xlsx")
@@ -256,12 +262,14 @@ def test_xlsx_reads_in_english(
     assert main([*args, "--lang", "en"]) == 0
     assert load_workbook(out).sheetnames == ["Hierarchy", "Workers"]
     nodes = _sheet_rows(out, "Hierarchy")
-    assert list(nodes[0])[:5] == ["Code", "Name", "Level", "Parent code", "Grid kind"]
+    assert list(nodes[0])[:5] == ["Code", "Name", "Level", "Parent code", "Kind"]
     grids = [r for r in nodes if r["Level"] == "Grid"]
-    assert {r["Grid kind"] for r in grids} == {"ordinary grid", "dedicated grid"}
+    assert {r["Kind"] for r in grids} == {"ordinary grid", "dedicated grid"}
+    stated = {r["Kind"] for r in nodes if r["Level"] in ("Street", "Community")} - {None}
+    assert stated and stated <= {k.label("en") for k in AreaKind}
     roster = _sheet_rows(out, "Workers")
     assert {r["Employment"] for r in roster} == {"full-time", "part-time"}
-    assert not RAW_VALUES & _cells(out)
+    assert not (RAW_VALUES - {k.label("en") for k in AreaKind}) & _cells(out)  # town is English
     assert "普通网格" not in _cells(out) and "兼职" not in _cells(out)
 
 
@@ -283,7 +291,7 @@ def test_machine_formats_keep_the_schema_values(
     export_project(project, "package", tmp_path / "pkg", lang=lang)
     package = read_package(tmp_path / "pkg")  # validates against the schemas
     kinds = {f["properties"]["kind"] for f in package.json("nodes.geojson")["features"]}
-    assert kinds == {"ordinary", "dedicated"}
+    assert {"ordinary", "dedicated"} <= kinds <= {"ordinary", "dedicated"} | set(AreaKind)
     assert {w["employment"] for w in package.json("workers.json")["workers"]} == {
         "full_time",
         "part_time",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -65,6 +66,8 @@ def test_cli_writes_the_input_with_a_part_column(
                 str(out),
                 "--id",
                 "编号",
+                "--report",
+                str(tmp_path / "report.json"),
             ]
         )
         == 0
@@ -72,6 +75,10 @@ def test_cli_writes_the_input_with_a_part_column(
     back = pyogrio.read_dataframe(out)
     assert list(back.columns) == ["编号", "户数", "part", "geometry"]
     assert "all contiguous: yes" in capsys.readouterr().out
+    phases = json.loads((tmp_path / "report.json").read_text("utf-8"))["phases"]
+    for phase in ("adjacency", "partition", "partition.starts", "partition.balance"):
+        assert phases[phase] >= 0.0  # seconds per phase, the solver's own included
+    assert phases["partition.resplit"] <= phases["partition"]
 
 
 @pytest.mark.parametrize(

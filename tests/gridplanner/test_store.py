@@ -27,7 +27,7 @@ def _digest(path: Path) -> str:
 def assert_same_project(a: Project, b: Project) -> None:
     """Every table equal: attributes exactly, geometry exactly (WKB round trip)."""
     assert a.name == b.name
-    cols = ["code", "name", "level", "parent_id", "kind", "dedicated_type"]
+    cols = ["code", "name", "level", "parent_id", "kind", "dedicated_type", "urban_rural_code"]
     left = a.nodes.sort_index()
     right = b.nodes.sort_index()
     pd.testing.assert_frame_equal(
@@ -63,14 +63,16 @@ def test_round_trip_is_lossless(tiny_project: Project, tmp_path: Path) -> None:
 
 def test_codes_keep_leading_zeros(tiny_project: Project, tmp_path: Path) -> None:
     project = Project(name="零开头")
-    project.settings = type(project.settings)(code_widths=dict(CodeScheme().widths))
-    district = project.add_node(Level.DISTRICT, "010101", "示例", shapely.box(0, 0, 1, 1))
-    project.add_node(Level.STREET, "010101001", "示例街道", shapely.box(0, 0, 1, 1), district)
+    # A local scheme (4-digit root): GB/T 2260 has no district code starting with 0.
+    widths = {**CodeScheme().widths, Level.DISTRICT: 4}
+    project.settings = type(project.settings)(code_widths=widths)
+    district = project.add_node(Level.DISTRICT, "0101", "示例", shapely.box(0, 0, 1, 1))
+    project.add_node(Level.STREET, "0101001", "示例街道", shapely.box(0, 0, 1, 1), district)
     save_project(project, tmp_path / "z.gpkg")
     back = load_project(tmp_path / "z.gpkg")
-    assert sorted(back.nodes["code"]) == ["010101", "010101001"]
+    assert sorted(back.nodes["code"]) == ["0101", "0101001"]
     raw = pyogrio.read_dataframe(tmp_path / "z.gpkg", layer="street")
-    assert raw["code"].tolist() == ["010101001"]  # stored as text, not a number
+    assert raw["code"].tolist() == ["0101001"]  # stored as text, not a number
 
 
 def test_the_sample_street_round_trips(sample_street_path: Path, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from gridplanner.layers.print_layout import NICE_SCALES, PAPERS_MM, fitted_scale
 from gridplanner.levels import Level
 from gridplanner.store import load_project
 
-SHANYUAN = "210283001008"  # 山源社区 in the street sample
+SHANYUAN = "210283101002"  # 山源社区 in the street sample
 PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")  # a mainland mobile number
 
 
@@ -91,7 +91,7 @@ def test_notice_boards_name_the_workers_and_keep_phones_unless_asked(
 
 def test_a_grid_without_workers_says_so_and_a_leader_is_listed_as_such(qapp, street) -> None:
     project = street.copy()
-    grid = project.by_code("210283001008001002")
+    grid = project.by_code("210283101002002002")
     parent = int(project.nodes.at[grid, "parent_id"])
     leader = project.workers.index[project.workers["grid_id"] == grid][0]
     project.workers.loc[leader, "grid_id"] = parent
@@ -102,7 +102,7 @@ def test_a_grid_without_workers_says_so_and_a_leader_is_listed_as_such(qapp, str
 
 @pytest.mark.parametrize("per", [None, "community", "comprehensive_grid", "grid"])
 def test_every_per_level_from_the_street(qapp, street, per) -> None:
-    found = elements(street, "210283001", Level(per) if per else None)
+    found = elements(street, "210283101", Level(per) if per else None)
     expected = {None: 1, "community": 8, "comprehensive_grid": 30, "grid": 120}[per]
     assert len(found) == expected
 
@@ -110,7 +110,7 @@ def test_every_per_level_from_the_street(qapp, street, per) -> None:
 def test_a_per_level_above_the_scope_is_a_clear_error(
     qapp, sample_street_path, tmp_path, capsys
 ) -> None:
-    code = "210283001008001"  # a comprehensive grid
+    code = "210283101002002"  # a comprehensive grid
     argv = ["print", str(sample_street_path), "--scope", code, "--per", "community"]
     assert main([*argv, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err

@@ -65,7 +65,7 @@ def test_refusal_in_the_planners_words(sample_street: Path, run_alg: Any, tmp_pa
 
     parameters = _parameters(CASES["street-target-min-change"], tmp_path / "o.gpkg",
                              tmp_path / "o.json")  # fmt: skip
-    parameters.update({"PROJECT": str(sample_street), "SCOPE": "210283001008001001"})
+    parameters.update({"PROJECT": str(sample_street), "SCOPE": "210283101002002001"})
     with pytest.raises(QgsProcessingException) as raised:
         run_alg("gridplanner:balance_plan", parameters)
     message = str(raised.value)

@@ -12,7 +12,7 @@ from typing import Any
 CASES: dict[str, dict[str, Any]] = {
     # the issue's own bar: the dialog's defaults on the whole street
     "street-target-min-change": {
-        "scope": "210283001",
+        "scope": "210283101",
         "tier": "grid",
         "mode": "target",
         "target": 300.0,
@@ -20,15 +20,15 @@ CASES: dict[str, dict[str, Any]] = {
     },
     # the understaffed community: keep today's grids, two grids locked, vacancies filled
     "understaffed-keep-locks-vacancies": {
-        "scope": "210283001008",
+        "scope": "210283101002",
         "tier": "grid",
         "mode": "keep",
-        "locked": ("210283001008001002", "210283001008002003"),
+        "locked": ("210283101002002002", "210283101002001003"),
         "vacancies": ("all",),
     },
     # grids into comprehensive grids, two per community
     "comprehensive-count": {
-        "scope": "210283001006",
+        "scope": "210283101003",
         "tier": "comprehensive_grid",
         "mode": "count",
         "count": 2,

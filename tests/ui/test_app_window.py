@@ -122,8 +122,12 @@ def test_switch_language_to_english_and_back(gp_app, sample_street_path: Path) -
     assert window.docks["tree"].windowTitle() == "Hierarchy"
     assert window.tree_panel.model.data(window.tree_panel.model.index(0, 1)) == "District"
     assert window.actions_by_key["open"].text() == "Open…"
+    view = window.tree_panel.view  # the level column fits the longest English level name
+    wide = view.fontMetrics().horizontalAdvance("Comprehensive grid")
+    assert view.header().sectionSize(1) >= wide
     gp_app.set_language("zh")
     assert window.menus["file"].title() == "文件"
+    assert view.header().sectionSize(1) < wide  # and shrinks back for 综合网格
 
 
 def test_english_works_without_compiled_qm(gp_app, monkeypatch) -> None:
@@ -158,6 +162,10 @@ def test_edit_undo_save_and_reopen(gp_app, sample_street_path: Path, tmp_path: P
     assert project.nodes.at[grid_id, "kind"] == "dedicated"
     community = int(project.level(Level.COMMUNITY).index[0])
     gp_app.selection.set(Level.COMMUNITY, [community], "test")
+    # a community shows what it is (社区 or 村), not a grid kind
+    assert panel.kind_combo.isHidden() and not panel.area_kind_label.isHidden()
+    name = str(project.nodes.at[community, "name"])
+    assert panel.area_kind_label.text() == ("村" if name.endswith("村") else "社区")
     panel.own_sizing.setChecked(True)
     panel.target.setValue(250)
     panel.band_min.setValue(150)

@@ -15,7 +15,7 @@ from gridplanner.ui.audit_exchange import ExportDataDialog
 from gridplanner.ui.canvas_overlay import paint_furniture
 from gridplanner.ui.snapping import SnapSettings
 
-SHANYUAN = "210283001008"
+SHANYUAN = "210283101002"
 
 
 def _vertex_and_edge_point(project):
@@ -62,9 +62,9 @@ def test_tallies_search_selection_filter_and_scroll(gp_app, qtbot, sample_street
                 if not panel.view.isRowHidden(r)]  # fmt: skip
 
     assert len(shown()) == 120
-    panel.search.setText("山源社区1-")
-    assert len(shown()) == 7 and all("山源社区1-" in project.nodes.at[g, "name"] for g in shown())
-    panel.search.setText("210283001008002")  # codes too
+    panel.search.setText("山源社区2-")
+    assert len(shown()) == 7 and all("山源社区2-" in project.nodes.at[g, "name"] for g in shown())
+    panel.search.setText("210283101002001")  # codes too
     assert len(shown()) == 8
     panel.search.clear()
     community = project.by_code(SHANYUAN)
@@ -82,9 +82,9 @@ def test_tallies_search_selection_filter_and_scroll(gp_app, qtbot, sample_street
     assert header.visualIndex(1) == 0 and header.visualIndex(0) == 1
     # an edit scrolls to the edited grid
     panel.only_selection.setChecked(False)
-    grid = project.by_code("210283001008001002")
+    grid = project.by_code("210283101002002002")
     app.selection.set(Level.GRID, [grid], "test")
-    app.controller.rename(grid, "山源社区1-2网格（新）")
+    app.controller.rename(grid, "山源社区2-2网格（新）")
     app.controller.edits.flush()
     assert panel.edited_grid == grid
     assert panel.view.selectionModel().isRowSelected(panel.row_of(grid))

@@ -30,7 +30,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 # The README's screenshots are refreshed with GRIDPLANNER_SCREENSHOTS=1; a normal run
 # writes them to a temporary folder (same code path, no changes to the checkout).
 WRITE_DOCS = os.environ.get("GRIDPLANNER_SCREENSHOTS") == "1"
-UNBALANCED = "210283001007"
+UNBALANCED = "210283101001"
 
 
 def _event(canvas, lon: float, lat: float, button: str = "left", **kw) -> MapEvent:

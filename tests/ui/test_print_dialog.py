@@ -20,7 +20,7 @@ from gridplanner.ui.print_dialog import layout_dialog_for
 def _dialog(gp_app, sample_street_path: Path, select: bool = True):
     assert gp_app.controller.open(sample_street_path)
     project = gp_app.controller.project
-    grid = project.by_code("210283001008001002")
+    grid = project.by_code("210283101002002002")
     if select:
         gp_app.selection.set(Level.GRID, [grid], "test")
     request = gp_app.window.canvas.request()

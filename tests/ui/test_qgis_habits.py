@@ -17,8 +17,8 @@ from gridplanner.ui.edit_tools import PaintTool
 from gridplanner.ui.map_tools import MapEvent
 from gridplanner.ui.measure_tool import MeasureTool
 
-GRID_1_2 = "210283001008001002"  # 山源社区1-2网格
-SHANYUAN = "210283001008"
+GRID_1_2 = "210283101002002002"  # 山源社区2-2网格
+SHANYUAN = "210283101002"
 CGCS2000 = Geod(ellps="GRS80")  # CGCS2000's ellipsoid (flattening differs by 1e-10)
 
 
@@ -88,7 +88,7 @@ def test_attribute_table_filter_select_and_sync(
     assert table.key == "community"
     table.show_table("grid")
     assert table.model.rowCount() == len(project.level(Level.GRID)) == 120
-    table.filter.setText("山源社区1-2")
+    table.filter.setText("山源社区2-2")
     qtbot.waitUntil(lambda: table.model.rowCount() == 1, timeout=3_000)
     assert "1 / 120" in table.count.text()
     table.view.selectRow(0)
@@ -166,7 +166,7 @@ def test_histogram_follows_a_paint(gp_app, sample_street_path) -> None:
     assert before is not None and before.drawn + before.exempt + before.no_worker == 120
     assert before.counts.sum() == before.drawn and "区间内" in panel.caption()
     grid = project.by_code(GRID_1_2)
-    home = project.by_code("210283001008001001")
+    home = project.by_code("210283101002002001")
     unit = project.children(home).index[0]
     updates = panel.updates
     app.selection.set(Level.GRID, [grid], "test")

@@ -328,6 +328,10 @@
         <translation>Kind</translation>
     </message>
     <message>
+        <source>未注明</source>
+        <translation>not stated</translation>
+    </message>
+    <message>
         <source>级别</source>
         <translation>Severity</translation>
     </message>
@@ -1258,6 +1262,214 @@
     <message>
         <source>选择一个输出文件夹</source>
         <translation>Choose an output folder</translation>
+    </message>
+    <message>
+        <source>WMTS 服务</source>
+        <translation>WMTS service</translation>
+    </message>
+    <message>
+        <source>读取</source>
+        <translation>Load</translation>
+    </message>
+    <message>
+        <source>自动</source>
+        <translation>Automatic</translation>
+    </message>
+    <message>
+        <source>清除已保存的密钥</source>
+        <translation>Forget the saved token</translation>
+    </message>
+    <message>
+        <source>瓦片为 GCJ-02 坐标（高德等），纠偏后显示</source>
+        <translation>GCJ-02 tiles (Gaode etc.): shift into place</translation>
+    </message>
+    <message>
+        <source>能力文档 (URL 或文件)</source>
+        <translation>Capabilities (URL or file)</translation>
+    </message>
+    <message>
+        <source>瓦片矩阵集</source>
+        <translation>Tile matrix set</translation>
+    </message>
+    <message>
+        <source>请求方式</source>
+        <translation>Request encoding</translation>
+    </message>
+    <message>
+        <source>密钥参数名</source>
+        <translation>Token parameter</translation>
+    </message>
+    <message>
+        <source>缓存上限</source>
+        <translation>Cache limit</translation>
+    </message>
+    <message>
+        <source>已保存在系统钥匙串中</source>
+        <translation>Saved in the system keyring</translation>
+    </message>
+    <message>
+        <source>正在读取能力文档…</source>
+        <translation>Reading the capabilities…</translation>
+    </message>
+    <message>
+        <source>能力文档已读取：{0} 个图层</source>
+        <translation>Capabilities read: {0} layer(s)</translation>
+    </message>
+    <message>
+        <source>默认</source>
+        <translation>Default</translation>
+    </message>
+    <message>
+        <source>CJ/T 349-2010 网格编码</source>
+        <translation>CJ/T 349-2010 grid codes</translation>
+    </message>
+    <message>
+        <source>经纬度（CGCS2000）</source>
+        <translation>Longitude/latitude (CGCS2000)</translation>
+    </message>
+    <message>
+        <source>高斯-克吕格 3° 带</source>
+        <translation>Gauss–Krüger 3° zone</translation>
+    </message>
+    <message>
+        <source>高斯-克吕格 3° 带（加带号）</source>
+        <translation>Gauss–Krüger 3° zone (zone-prefixed eastings)</translation>
+    </message>
+    <message>
+        <source>编码规范</source>
+        <translation>Code profile</translation>
+    </message>
+    <message>
+        <source>坐标系</source>
+        <translation>Coordinate system</translation>
+    </message>
+    <message>
+        <source>WMTS 图层</source>
+        <translation>Layer</translation>
+    </message>
+    <message>
+        <source>分隔单元的道路等级</source>
+        <translation>Road classes that bound units</translation>
+    </message>
+    <message>
+        <source>单元不得跨越的道路等级</source>
+        <translation>Road classes a unit never spans</translation>
+    </message>
+    <message>
+        <source>可选：楼栋轮廓面图层（无则按楼栋点剖分）</source>
+        <translation>Optional: a building footprint layer (without it, building points are tessellated)</translation>
+    </message>
+    <message>
+        <source>已取消</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>无法生成</source>
+        <translation>Cannot generate</translation>
+    </message>
+    <message>
+        <source>楼栋轮廓</source>
+        <translation>Building footprints</translation>
+    </message>
+    <message>
+        <source>每单元最多户数</source>
+        <translation>Most households per unit</translation>
+    </message>
+    <message>
+        <source>每单元最少户数</source>
+        <translation>Fewest households per unit</translation>
+    </message>
+    <message>
+        <source>生成失败</source>
+        <translation>Generation failed</translation>
+    </message>
+    <message>
+        <source>生成网格单元</source>
+        <translation>Generate grid units</translation>
+    </message>
+    <message>
+        <source>生成网格单元…</source>
+        <translation>Generate grid units…</translation>
+    </message>
+    <message>
+        <source>绘制预览</source>
+        <translation>Drawing the preview</translation>
+    </message>
+    <message>
+        <source>只读：不在签出范围内，提交时会被拒绝</source>
+        <translation>Read-only: outside the checked-out scope, a commit would refuse it</translation>
+    </message>
+    <message>
+        <source>签出范围</source>
+        <translation>Checked-out scope</translation>
+    </message>
+    <message>
+        <source>租约至</source>
+        <translation>lease until</translation>
+    </message>
+    <message>
+        <source>邻近范围只读</source>
+        <translation>neighbouring scopes read-only</translation>
+    </message>
+    <message>
+        <source>不在签出范围内</source>
+        <translation>outside the checkout's scope</translation>
+    </message>
+    <message>
+        <source>他人签出的范围只读</source>
+        <translation>scopes checked out by others are read-only</translation>
+    </message>
+    <message>
+        <source>保存被拒绝，数据库未作任何修改；你的修改仍保留在窗口中（可“另存为”本地文件，重新打开数据库后重做）</source>
+        <translation>Save refused, nothing was written to the database; your edits are still in this window (use “Save As” to keep them in a local file, then reopen the database and redo them)</translation>
+    </message>
+    <message>
+        <source>共享数据库地址（不含密码；密码从 PGPASSWORD、~/.pgpass 或系统密钥环读取）：</source>
+        <translation>Shared database address (without a password; the password comes from PGPASSWORD, ~/.pgpass or the system keyring):</translation>
+    </message>
+    <message>
+        <source>共享数据库：没有他人签出的范围</source>
+        <translation>shared database: no scope is checked out by others</translation>
+    </message>
+    <message>
+        <source>发现该数据库方案上次未保存的自动备份（程序可能异常退出），已另存为本地文件；它不能直接保存回数据库：请打开它查看，把修改重做到数据库方案中</source>
+        <translation>Found an unsaved autosave of this database plan (the program may have quit unexpectedly); it was set aside as a local file. It can't be saved back into the database: open it to look, and redo the edits in the database plan</translation>
+    </message>
+    <message>
+        <source>只读：该范围已被他人签出，不能修改</source>
+        <translation>Read-only: this scope is checked out by someone else and can't be changed</translation>
+    </message>
+    <message>
+        <source>地址中不要写密码：密码从 PGPASSWORD、~/.pgpass 或系统密钥环读取（gridplanner db password 地址）</source>
+        <translation>Don't put the password in the address: it comes from PGPASSWORD, ~/.pgpass or the system keyring (gridplanner db password ADDRESS)</translation>
+    </message>
+    <message>
+        <source>已签出</source>
+        <translation>checked out</translation>
+    </message>
+    <message>
+        <source>打开数据库</source>
+        <translation>Open Database</translation>
+    </message>
+    <message>
+        <source>打开数据库…</source>
+        <translation>Open Database…</translation>
+    </message>
+    <message>
+        <source>数据库地址应以 postgresql:// 开头，例如</source>
+        <translation>A database address starts with postgresql://, e.g.</translation>
+    </message>
+    <message>
+        <source>无法读取签出情况</source>
+        <translation>Cannot read who has checked out what</translation>
+    </message>
+    <message>
+        <source>由 {owner} 签出至 {until}</source>
+        <translation>checked out by {owner} until {until}</translation>
+    </message>
+    <message>
+        <source>数据库方案请用命令推送：gridplanner push 数据库地址 …</source>
+        <translation>push a database plan with the command: gridplanner push DATABASE-ADDRESS …</translation>
     </message>
 </context>
 </TS>
