@@ -44,7 +44,7 @@ setup(
     package_dir=PACKAGES,
     package_data={
         "gridplanner": ["py.typed", "schemas/*.json"],
-        "gridplanner.sample_data": ["*.gpkg", "*.json"],
+        "gridplanner.sample_data": ["*.gpkg", "*.json", "*.csv"],
         "gridplanner.ui": ["i18n/*.ts", "i18n/*.qm"],
     },
     include_package_data=False,

@@ -173,6 +173,7 @@ def request_from_args(args: argparse.Namespace) -> BalanceRequest:
 def _cmd_balance(args: argparse.Namespace) -> int:
     from gridplanner.balance import run_balance
     from gridplanner.errors import PlannerError
+    from gridplanner.report import current_scope_code
     from gridplanner.store import load_project, save_project
 
     lang = args.lang
@@ -180,8 +181,9 @@ def _cmd_balance(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         raise GridPlannerError(f"{out}: folder {out.parent} does not exist")
     try:
-        request = request_from_args(args)
         project = load_project(args.project)
+        args.scope = current_scope_code(project, args.scope)
+        request = request_from_args(args)
         started = time.perf_counter()
         result = run_balance(project, request, processes=args.processes)
     except PlannerError as error:

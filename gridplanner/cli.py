@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gridplanner.db_command",
     "gridplanner.exchange.command",
     "gridplanner.print_command",
+    "gridplanner.codes_command",
     "gridplanner.units_command",
 )
 

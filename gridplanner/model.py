@@ -238,11 +238,28 @@ class Project:
         return sorted(ids, key=lambda i: str(codes.at[i]))
 
     def by_code(self, code: str) -> int:
-        """The id of the node with ``code`` (codes are unique in a valid plan)."""
+        """The id of the node with ``code`` (codes are unique in a valid plan); a code
+        since changed (renumbered, or listed in an imported 代码变更对照表) still finds
+        its area while the area exists — :meth:`renamed_code` says what it is now."""
         hits = self.nodes.index[self.nodes["code"] == code]
         if len(hits) == 0:
+            successor = self.retired_codes.get(code)
+            if successor is not None and successor in self.nodes.index:
+                return int(successor)
+            if successor is not None:
+                raise ModelError(f"code {code!r} was retired; the area it named is gone")
             raise ModelError(f"no node has code {code!r}")
         return int(hits[0])
+
+    def renamed_code(self, code: str) -> str | None:
+        """The current code of the area an old (retired) ``code`` named, or None when
+        ``code`` is in use or names nothing that still exists."""
+        if (self.nodes["code"] == code).any():
+            return None
+        successor = self.retired_codes.get(code)
+        if successor is None or successor not in self.nodes.index:
+            return None
+        return str(self.nodes.at[successor, "code"])
 
     def iter_tree(self) -> Iterator[tuple[int, int]]:
         """(depth, id) pairs in depth-first order, children sorted by code."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator
+from typing import TextIO
 
 import pandas as pd
 
@@ -126,3 +128,20 @@ def _node_line(
 
 def _capacity(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def current_scope_code(project: Project, code: str, stream: TextIO | None = None) -> str:
+    """The code a command's ``--scope`` means today: itself, or — for a code since
+    changed (renumbered to the code rules, or listed in an imported 代码变更对照表) —
+    the area's current code, said on ``stream`` (stderr) so the planner knows."""
+    code = str(code).strip()
+    renamed = project.renamed_code(code)
+    if renamed is None:
+        return code
+    name = project.nodes.at[project.by_code(renamed), "name"]
+    print(
+        f"gridplanner: 注意：代码 {code} 已变更为 {renamed}（{name}）/ "
+        f"note: code {code} is now {renamed} ({name})",
+        file=stream if stream is not None else sys.stderr,
+    )
+    return renamed

@@ -79,6 +79,7 @@ def register(sub: Any) -> None:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from gridplanner.errors import PlannerError
+    from gridplanner.report import current_scope_code
     from gridplanner.road_classes import CUT_CLASSES, MAJOR_CLASSES, parse_classes
     from gridplanner.store import load_project, save_project
     from gridplanner.units_check import check_units
@@ -89,6 +90,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         raise GridPlannerError(f"{out}: folder {out.parent} does not exist")
     footprints = _footprints(args) if args.footprints else None
     project = load_project(args.project)
+    args.scope = current_scope_code(project, args.scope)
     request = UnitRequest(
         scope=args.scope,
         max_households=args.max_households,

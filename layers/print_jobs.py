@@ -50,10 +50,12 @@ def ensure_gui() -> QGuiApplication:
 
 def run(args: argparse.Namespace) -> int:
     """``gridplanner print``: write the sheets, print one line per file, return 0."""
+    from gridplanner.report import current_scope_code
     from gridplanner.store import load_project
 
     ensure_gui()
     project = load_project(args.project)
+    args.scope = current_scope_code(project, args.scope)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.notice_boards:

@@ -57,6 +57,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the audit command; returns the exit status."""
     from gridplanner.audit.findings import run_audit
+    from gridplanner.report import current_scope_code
     from gridplanner.store import load_project, save_project
 
     t = TEXT[args.lang]
@@ -67,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out and Path(args.out).resolve() == Path(args.project).resolve():
         raise GridPlannerError("--out must differ from the project file (the fix is a new version)")
     project = load_project(args.project)
+    if args.scope:
+        args.scope = current_scope_code(project, args.scope)
     applied = []
     if args.fix:
         from gridplanner.audit.fixes import fix_project
