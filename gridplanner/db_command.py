@@ -86,6 +86,17 @@ def register(sub: Any) -> None:
     rel.add_argument("--owner", required=True, metavar="NAME")
     rel.set_defaults(func=_cmd_release)
 
+    tag = verbs.add_parser(
+        "tag", help="mark the whole city's plan as a named version (to push or keep)"
+    )
+    tag.add_argument("url", metavar="URL")
+    tag.add_argument("name", metavar="NAME", help="e.g. 2026年第四季度报送")
+    tag.add_argument("--author", help="who tags it (default: the login name)")
+    tag.add_argument(
+        "--out", metavar="SNAPSHOT.gpkg", help="also freeze the tagged plan in a GeoPackage"
+    )
+    tag.set_defaults(func=_cmd_tag)
+
     pw = verbs.add_parser("password", help="keep the database password in the system keyring")
     pw.add_argument("url", metavar="URL")
     pw.set_defaults(func=_cmd_password)
@@ -163,6 +174,35 @@ def _cmd_dump(args: argparse.Namespace) -> int:
     print(
         f"{args.out}: {counts['grid_unit']} units, {counts['building']} buildings from "
         f"{public_url(url)} ({time.perf_counter() - started:.1f} s)"
+    )
+    return EXIT_OK
+
+
+def _cmd_tag(args: argparse.Namespace) -> int:
+    """A named version of the whole city: recorded in the store's history (who, when,
+    the name), optionally frozen to a GeoPackage; `gridplanner push URL` (or the frozen
+    file) then sends the plan with that version number, as for a file."""
+    from gridplanner.exchange.importing import author
+    from gridplanner.pgstore.credentials import public_url
+    from gridplanner.pgstore.store import PostGISStore
+    from gridplanner.store import GeoPackageStore, save_project
+
+    url = _url(args.url)
+    name = str(args.name).strip()
+    if not name:
+        raise GridPlannerError("db tag: the version needs a name")
+    store = PostGISStore()
+    project = store.load(url)
+    version = project.record_version(args.author or author(), f"标记版本 {name}")
+    save_project(project, url)  # writes the history row only (nothing else changed)
+    where = public_url(url)
+    if args.out:
+        frozen = store.load(url)
+        frozen.origin = None
+        GeoPackageStore().save(frozen, Path(args.out))
+    print(
+        f"{where}: version {version.version} tagged '{name}' by {version.author}"
+        + (f"; frozen in {args.out}" if args.out else "")
     )
     return EXIT_OK
 

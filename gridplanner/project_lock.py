@@ -84,6 +84,10 @@ def holder_of(project: str | Path) -> Holder | None:
         os.close(fd)
 
 
+#: Looks again (20 ms apart) when the lock is held but its holder's line is empty.
+UNNAMED_RETRIES = 25
+
+
 @contextlib.contextmanager
 def project_lock(project: str | Path, wait: float = 0.0) -> Iterator[Holder]:
     """Hold the project's write lock for the ``with`` block; refuses at once (or after
@@ -119,13 +123,18 @@ def acquire(project: str | Path, wait: float = 0.0) -> None:
             f"project ({exc.strerror}): is the folder read-only?"
         ) from exc
     deadline = time.monotonic() + max(0.0, wait)
-    while True:
+    unnamed = 0  # the holder's line is written just after taking and cleared just
+    while True:  # before giving back the lock: an empty one means "look again"
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             break
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 holder = _read_holder(path)
+                if holder is None and unnamed < UNNAMED_RETRIES:
+                    unnamed += 1
+                    time.sleep(0.02)
+                    continue
                 os.close(fd)
                 zh, en = holder.words() if holder else ("未知程序", "an unknown program")
                 raise ProjectLocked(

@@ -264,8 +264,9 @@ class TileFetcher:
                 self._pending.discard(path)
         with self._lock:
             self._connection_failures = 0
-        if self.on_tile is not None:
-            self.on_tile()
+            on_tile = self.on_tile
+        if on_tile is not None:
+            on_tile()
 
     def report(self, url: str, exc: BaseException, what: Words) -> None:
         """Log a failure and pass it to ``on_error`` once per kind of failure."""
@@ -277,9 +278,10 @@ class TileFetcher:
             first = kind not in self._reported
             self._reported.add(kind)
             self.last_error = error
+            on_error = self.on_error
         log.warning("%s", words.en)
-        if first and self.on_error is not None:
-            self.on_error(error)
+        if first and on_error is not None:
+            on_error(error)
 
     def _scrub(self, text: str) -> str:
         return redact(text, (self.token,), self.token_param)
@@ -299,6 +301,10 @@ class TileFetcher:
         return True
 
     def close(self) -> None:
+        """Stop asking; a download still under way finishes into the cache but calls
+        back no one (its listeners, Qt objects among them, may be gone by then)."""
         with self._lock:
             self._closed = True
+            self.on_tile = None
+            self.on_error = None
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -16,8 +16,10 @@ from gridplanner.store import load_project
 
 
 def test_the_bundled_sample_still_answers_to_its_first_edition_codes(
-    sample_street_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    qapp: object, sample_street_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # qapp first: the print job would otherwise make a bare QGuiApplication that the
+    # widget tests later in the run can't use
     project = load_project(sample_street_path)
     shanyuan = project.nodes.index[project.nodes["name"] == "山源社区"][0]
     # the first edition numbered 山源社区 210283001008 (its 镇 at 001, against the NBS rules)

@@ -210,3 +210,23 @@ def test_passwords_are_never_shown_or_kept(
     assert secret not in redact(f"cannot reach {with_pw}: password={secret}", with_pw)
     assert secret not in public_url(with_pw + "?password=" + secret)
     assert GeoPackageStore().load(local).name  # the checkout is an ordinary project file
+
+
+def test_a_tagged_city_version_is_in_the_history_and_frozen(
+    street_url: str, tmp_path: Path
+) -> None:
+    before = load_project(street_url)
+    frozen = tmp_path / "tagged.gpkg"
+    assert (
+        main(["db", "tag", street_url, "第四季度报送", "--author", "张三", "--out", str(frozen)])
+        == 0
+    )
+    after = load_project(street_url)
+    assert len(after.history) == len(before.history) + 1
+    tagged = after.history[-1]
+    assert tagged.author == "张三" and tagged.summary == "标记版本 第四季度报送"
+    assert plan_differences(before, after) == []  # nothing but the history changed
+    snapshot = load_project(frozen)
+    assert snapshot.history[-1].summary == "标记版本 第四季度报送"
+    assert snapshot.nodes["code"].tolist() == after.nodes["code"].tolist()
+    assert main(["db", "tag", street_url, "  "]) == 2
