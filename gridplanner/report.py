@@ -9,6 +9,7 @@ from typing import TextIO
 
 import pandas as pd
 
+from gridplanner.code_rules.nbs import kind_from_name, stated_kind
 from gridplanner.levels import Level, NodeKind
 from gridplanner.model import Project
 from gridplanner.rollups import compute_rollups
@@ -106,8 +107,12 @@ def _node_line(
     t = TEXT["en" if lang == "en" else "zh"]
     row = rollups.loc[node_id]
     node = project.nodes.loc[node_id]
+    word = level.label(lang)
+    if lang != "en" and level in (Level.STREET, Level.COMMUNITY):  # 镇, 乡, 村 … not 街道/社区
+        area = stated_kind(level, node["kind"]) or kind_from_name(level, node["name"])
+        word = area.label(lang) if area is not None else word
     parts = [
-        f"{level.label(lang)} {node['code']} {node['name']}",
+        f"{word} {node['code']} {node['name']}",
         f"{t['households']} {int(row['households'])}",
         f"{t['population']} {int(row['population'])}",
     ]

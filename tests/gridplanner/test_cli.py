@@ -112,3 +112,13 @@ def test_county_sample_and_info(tmp_path: Path) -> None:
     b = project.buildings
     assert total == [len(b), int(b["households"].sum()), int(b["population"].sum())]
     assert [r + lo for r, lo in zip(root, loose, strict=True)] == total
+
+
+def test_info_names_towns_and_villages_as_what_they_are(sample_street_path, capsys) -> None:
+    from gridplanner.cli import main as cli_main
+
+    assert cli_main(["info", str(sample_street_path), "--depth", "community"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.strip().startswith("镇 ") and "示例桃林镇" in line for line in lines)
+    assert any(line.strip().startswith("村 ") and "吉石村" in line for line in lines)
+    assert any(line.strip().startswith("社区 ") and "山源社区" in line for line in lines)
