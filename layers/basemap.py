@@ -19,6 +19,7 @@ import math
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +52,7 @@ MEMORY_TILES = 256
 ErrorCallback = Callable[[BasemapError], None]
 
 
-class TileSource:
+class TileSource(ABC):
     """Base: ``tile(index, col, row)`` returns a QImage or None (not available yet / never);
     ``index`` counts the matrices of :attr:`grid` (for XYZ it is the zoom)."""
 
@@ -68,7 +69,7 @@ class TileSource:
         """Where the tiles lie (None while a WMTS document is still being read)."""
         return web_mercator_xyz(self.max_zoom)
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 (an optional hook: XYZ/MBTiles need none)
         """Start whatever must happen before tiles can be asked for (never blocks)."""
 
     def tile(self, z: int, x: int, y: int) -> QImage | None:
@@ -92,15 +93,15 @@ class TileSource:
                 self._memory.popitem(last=False)
         return image
 
+    @abstractmethod
     def tile_bytes(self, z: int, x: int, y: int) -> bytes | None:
         """The encoded tile (PNG/JPEG…), or None."""
-        raise NotImplementedError
 
     def wait_idle(self, timeout_s: float = 10.0) -> bool:
         """Wait until no download is under way (tests, print jobs); False on timeout."""
         return True
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (an optional hook: nothing to release)
         """Release threads and files."""
 
 

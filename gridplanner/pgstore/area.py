@@ -199,7 +199,7 @@ def read_area(
             sql.SQL("ST_Intersects(geometry, ST_Expand({}, 0.02))").format(outline), (roots,),
         ),
     )  # fmt: skip
-    project = _plan_around(conn)
+    project = plan_around(conn)
     project.nodes = nodes
     project.buildings = buildings
     project.workers = workers
@@ -207,7 +207,7 @@ def read_area(
     return project, versions, area
 
 
-def _plan_around(conn: Any) -> Project:
+def plan_around(conn: Any) -> Project:
     """An empty plan with the city's name, settings, history, retired codes and counter."""
     meta = read_meta(conn)
     settings = Settings.from_rows(

@@ -26,6 +26,7 @@ from psycopg import sql
 from gridplanner.levels import LEVELS
 from gridplanner.model import Project, Version
 from gridplanner.pgstore.apply import Receipt, apply_change_set, now_iso
+from gridplanner.pgstore.area import plan_around
 from gridplanner.pgstore.changes import ChangeSet, diff_save, plan_hashes
 from gridplanner.pgstore.credentials import DatabaseError, connect, public_url, redact
 from gridplanner.pgstore.rows import RowSet, build_frame, copy_rows, select_rows
@@ -196,31 +197,11 @@ def read_plan(conn: Any) -> tuple[Project, dict[str, dict[int, int]]]:
             versions[name] = part.version_map()
             rows.extend(part)
         frames[kind] = build_frame(kind, columns, rows)
-    meta = read_meta(conn)
-    settings = Settings.from_rows(
-        conn.execute(sql.SQL("SELECT key, value FROM {}").format(table("settings"))).fetchall(),
-        source="shared store: settings",
-    )
-    project = Project(name=meta.get("name", "未命名方案"), settings=settings)
+    project = plan_around(conn)  # name, settings, history, retired codes, id counter
     project.nodes = frames["nodes"]
     project.buildings = frames["building"]
     project.workers = frames["worker"]
     project.reference_lines = frames["reference_line"]
-    project.history = [
-        Version(int(v), str(t), str(a), str(s))
-        for v, t, a, s in conn.execute(
-            sql.SQL("SELECT version, time, author, summary FROM {} ORDER BY ord").format(
-                table("history")
-            )
-        ).fetchall()
-    ]
-    project.retired_codes = {
-        str(c): int(i)
-        for c, i in conn.execute(
-            sql.SQL("SELECT code, node_id FROM {} ORDER BY ord").format(table("retired_code"))
-        ).fetchall()
-    }
-    project.next_id = int(meta.get("next_id", "1"))
     return project, versions
 
 
